@@ -1,0 +1,104 @@
+#pragma once
+// Typed configuration of both services (SPEC section 4). This is the only place toml11
+// is included. Every key may be overridden by MCNS_<SECTION>_<KEY> (lists as
+// comma-separated values); for mcns-control $PORT and $PORT_GRPC win over everything.
+// A missing required key or an invalid value is an error naming the key.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/status.h"
+
+namespace mcns::config {
+
+// Looks up an environment variable; std::nullopt when unset.
+using Environment = std::function<std::optional<std::string>(std::string_view name)>;
+// The process environment.
+Environment process_environment();
+// A fixed environment, for tests.
+Environment fixed_environment(std::map<std::string, std::string> vars);
+
+struct HostPort {
+  std::string host;  // empty: all addresses
+  std::uint16_t port = 0;
+};
+// Parses "host:port", "[v6]:port" or ":port" (all addresses). Port 0 is allowed
+// (an ephemeral port, for tests).
+StatusOr<HostPort> parse_host_port(std::string_view text);
+
+struct ControlConfig {
+  struct Server {
+    std::string listen_addr = ":8443";
+    std::string grpc_addr = ":9443";
+    std::string tls_cert;  // required
+    std::string tls_key;   // required
+  } server;
+  struct Database {
+    std::string path;  // required
+  } database;
+  struct Mcias {
+    std::string server_url;  // required when auth.mode = "mcias"
+    std::string ca_cert;     // empty: system roots
+    std::string service_name = "mcns";
+    std::vector<std::string> tags;
+  } mcias;
+  struct Auth {
+    std::string mode = "mcias";     // "mcias" | "local"
+    std::string local_tokens_file;  // required when mode = "local"
+    std::vector<std::string> record_admins = {"mcp-agent"};
+  } auth;
+  struct Sync {
+    std::vector<std::string> allowed_accounts = {"mcns-dns"};
+  } sync;
+  struct Metrics {
+    std::string listen_addr = "127.0.0.1:9154";  // empty: no metrics listener
+  } metrics;
+  struct Log {
+    std::string level = "info";
+  } log;
+};
+
+struct DnsConfig {
+  struct Dns {
+    std::vector<std::string> listen;  // required, non-empty
+    int threads = 0;                  // 0: one per core
+  } dns;
+  struct Control {
+    std::string grpc_addr;   // required when [control] is present
+    std::string ca_cert;     // required when [control] is present
+    std::string token_file;  // required when [control] is present
+  };
+  std::optional<Control> control;  // absent: standalone, serves [zones] files only
+  struct Forward {
+    std::vector<std::string> upstreams;  // empty: forwarding off
+    std::vector<std::string> allow = {"127.0.0.0/8", "::1/128"};
+    std::uint32_t max_ttl = 300;
+    std::uint32_t max_entries = 100000;
+  } forward;
+  struct Zones {
+    std::vector<std::string> files;
+  } zones;
+  struct Process {
+    std::string user;  // empty: keep the current user
+  } process;
+  struct Metrics {
+    std::string listen_addr = "127.0.0.1:9153";  // empty: no metrics listener
+  } metrics;
+  struct Log {
+    std::string level = "info";
+  } log;
+};
+
+// Loads, overrides from `env`, and validates. Errors read like
+// "config /etc/x.toml: missing required key [server] tls_cert". Unknown keys are
+// reported through `warnings` (a typo should be seen, but must not stop a restart).
+StatusOr<ControlConfig> load_control(const std::string& path, const Environment& env,
+                                           std::vector<std::string>* warnings = nullptr);
+StatusOr<DnsConfig> load_dns(const std::string& path, const Environment& env,
+                                   std::vector<std::string>* warnings = nullptr);
+
+}  // namespace mcns::config

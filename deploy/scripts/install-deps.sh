@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages MCNS needs, and does nothing when all are present.
+#   install-deps.sh          build + test packages
+#   install-deps.sh --bench  also the benchmark peers (dnsperf, Knot DNS, NSD)
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake ninja-build pkg-config ccache git
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
+  libboost-dev libboost-system-dev libssl-dev libsqlite3-dev libldns-dev
+  libtoml11-dev prometheus-cpp-dev libgtest-dev libgmock-dev
+)
+test_pkgs=(
+  knot-dnsutils dnsutils ldnsutils curl openssl sqlite3 systemd procps iproute2
+  clang libclang-rt-14-dev
+)
+bench_pkgs=(dnsperf knot nsd)
+
+want=("${build_pkgs[@]}" "${test_pkgs[@]}")
+if [[ "${1:-}" == "--bench" ]]; then
+  want+=("${bench_pkgs[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+# Package maintainer scripts must not start knot/nsd as system services on install.
+"${sudo[@]}" env RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,46 @@
+#pragma once
+// The one place the control plane's rules live (SPEC sections 5 and 6): validation and
+// canonical forms, authorization, CNAME exclusivity, SOA serials and the change log.
+// REST and gRPC handlers decode a request, call exactly one method here, and map the
+// returned status (common/base/http_status.h, common/grpcutil). Every mutation runs in
+// one SQLite transaction that also bumps the zone serial and appends one change-log row;
+// the change feed is notified only after the commit.
+//
+// Status codes: INVALID_ARGUMENT (bad input; the message says what), NOT_FOUND,
+// ALREADY_EXISTS (duplicate record or zone, CNAME conflict), PERMISSION_DENIED
+// (authenticated but not allowed), UNAVAILABLE (database busy or unreachable).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/status.h"
+#include "services/control/auth/principal.h"
+#include "services/control/domain/model.h"
+
+namespace mcns::control::domain {
+
+class ZoneService {
+ public:
+  virtual ~ZoneService() = default;
+
+  virtual absl::StatusOr<std::vector<Zone>> list_zones(const auth::Principal& who) = 0;
+  virtual absl::StatusOr<Zone> get_zone(const auth::Principal& who, std::string_view zone) = 0;
+  virtual absl::StatusOr<Zone> create_zone(const auth::Principal& who, const CreateZone& cmd) = 0;
+  virtual absl::StatusOr<Zone> update_zone(const auth::Principal& who, const UpdateZone& cmd) = 0;
+  virtual absl::Status delete_zone(const auth::Principal& who, std::string_view zone) = 0;
+
+  virtual absl::StatusOr<std::vector<Record>> list_records(const auth::Principal& who,
+                                                           const RecordFilter& filter) = 0;
+  virtual absl::StatusOr<Record> get_record(const auth::Principal& who, std::string_view zone,
+                                            std::int64_t id) = 0;
+  virtual absl::StatusOr<Record> create_record(const auth::Principal& who, const CreateRecord& cmd) = 0;
+  virtual absl::StatusOr<Record> update_record(const auth::Principal& who, const UpdateRecord& cmd) = 0;
+  virtual absl::Status delete_record(const auth::Principal& who, std::string_view zone, std::int64_t id) = 0;
+
+  // May `who` open the watch stream? ([sync] allowed_accounts and admins.)
+  virtual absl::Status authorize_watch(const auth::Principal& who) = 0;
+};
+
+}  // namespace mcns::control::domain
