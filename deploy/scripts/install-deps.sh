@@ -12,7 +12,7 @@ build_pkgs=(
 )
 test_pkgs=(
   knot-dnsutils dnsutils ldnsutils curl openssl sqlite3 systemd procps iproute2
-  clang libclang-rt-14-dev
+  python3 python3-yaml clang libclang-rt-14-dev
 )
 bench_pkgs=(dnsperf knot nsd)
 
