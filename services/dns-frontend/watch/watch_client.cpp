@@ -1,0 +1,283 @@
+#include "services/dns-frontend/watch/watch_client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <random>
+
+#include "common/base/log.h"
+#include "common/base/strings.h"
+#include "common/grpcutil/grpcutil.h"
+#include "mcns/v1/sync.grpc.pb.h"
+
+namespace mcns::frontend::watch {
+
+using Clock = std::chrono::steady_clock;
+
+WatchClient::WatchClient(WatchOptions options, zone::SnapshotHolder& holder, metrics::Registry& registry,
+                         zone::ZoneSetPtr file_base, ReservedZones reserved)
+    : options_(std::move(options)),
+      holder_(holder),
+      connected_gauge_(registry.gauge("mcns_sync_connected", "1 while the watch stream to mcns-control is up")),
+      version_gauge_(registry.gauge("mcns_sync_version", "Last change version applied from mcns-control")),
+      file_base_(std::move(file_base)),
+      reserved_(std::move(reserved)) {}
+
+WatchClient::~WatchClient() { stop(); }
+
+void WatchClient::set_channel_for_test(std::shared_ptr<grpc::Channel> channel) { test_channel_ = std::move(channel); }
+
+void WatchClient::start() {
+  thread_ = std::thread([this] { run(); });
+  watchdog_thread_ = std::thread([this] { watchdog(); });
+}
+
+void WatchClient::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    if (active_) active_->TryCancel();
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (watchdog_thread_.joinable()) watchdog_thread_.join();
+}
+
+WatchState WatchClient::state() const {
+  std::lock_guard lock(mu_);
+  WatchState s = state_;
+  if (s.ready)
+    s.last_change_age_seconds = std::chrono::duration<double>(Clock::now() - last_change_).count();
+  return s;
+}
+
+std::shared_ptr<grpc::Channel> WatchClient::channel() {
+  if (test_channel_) return test_channel_;
+  std::shared_ptr<grpc::Channel>& cached = channel_;
+  if (!cached) {
+    auto creds = grpcutil::channel_credentials(options_.ca_cert);
+    if (!creds.ok()) return nullptr;
+    grpc::ChannelArguments args;
+    // Snapshot chunks are bounded by the control, but a big zone change can be large.
+    args.SetMaxReceiveMessageSize(256 << 20);
+    // Reconnect quickly after a control restart; our own loop adds jitter on top.
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, static_cast<int>(options_.backoff_initial.count()));
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, static_cast<int>(options_.backoff_initial.count()));
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(options_.backoff_max.count()));
+    cached = grpc::CreateCustomChannel(options_.grpc_addr, *creds, args);
+  }
+  return cached;
+}
+
+void WatchClient::set_error(const Status& status) {
+  std::lock_guard lock(mu_);
+  state_.last_error = status.to_string();
+}
+
+void WatchClient::publish(zone::ZoneSetPtr set, std::uint64_t version, bool snapshot) {
+  holder_.publish(std::move(set));
+  std::lock_guard lock(mu_);
+  state_.version = version;
+  state_.ready = true;
+  if (snapshot) ++state_.snapshots;
+  last_change_ = Clock::now();
+  version_gauge_.set(static_cast<double>(version));
+}
+
+void WatchClient::run() {
+  std::mt19937_64 rng(std::random_device{}());
+  auto backoff = options_.backoff_initial;
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) break;
+    }
+    bool delivered_before = false;
+    Status status = stream_once();
+    {
+      std::lock_guard lock(mu_);
+      delivered_before = state_.connected;
+      state_.connected = false;
+      connected_gauge_.set(0);
+      if (stopping_) break;
+      state_.last_error = status.to_string();
+      ++state_.reconnects;
+    }
+    // A stream that worked resets the backoff: a control restart should be followed
+    // within a fraction of a second, a misconfiguration retried slowly.
+    if (delivered_before) backoff = options_.backoff_initial;
+    auto wait = std::chrono::milliseconds(
+        std::uniform_int_distribution<std::int64_t>(backoff.count() / 2, backoff.count())(rng));
+    log::warn("watch: ", status.to_string(), "; reconnecting from version ", state().version, " in ",
+              wait.count(), " ms");
+    backoff = std::min(backoff * 2, options_.backoff_max);
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, wait, [this] { return stopping_; });
+  }
+}
+
+Status WatchClient::stream_once() {
+  auto token_text = grpcutil::read_file(options_.token_file);
+  if (!token_text.ok()) return token_text.status();
+  std::string token(trim(*token_text));
+  if (token.empty()) return failed_precondition(str_cat("token file ", options_.token_file, " is empty"));
+  auto chan = channel();
+  if (!chan) return failed_precondition(str_cat("cannot read ca_cert ", options_.ca_cert));
+
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", str_cat("Bearer ", token));
+  std::uint64_t applied = 0;
+  bool ready = false;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return aborted("stopping");
+    active_ = &ctx;
+    last_message_ = Clock::now();
+    applied = state_.version;
+    ready = state_.ready;
+  }
+  struct Clear {
+    WatchClient* self;
+    ~Clear() {
+      std::lock_guard lock(self->mu_);
+      self->active_ = nullptr;
+    }
+  } clear{this};
+
+  mcns::v1::WatchRequest request;
+  request.set_after_version(ready ? applied : 0);
+  request.set_frontend(options_.frontend_name);
+  auto stub = mcns::v1::SyncService::NewStub(chan);
+  auto reader = stub->Watch(&ctx, request);
+
+  std::unique_ptr<zone::ZoneSetBuilder> pending;  // snapshot being received
+  std::uint64_t pending_version = 0;
+  std::size_t pending_records = 0;
+  Clock::time_point pending_started{};
+  Status failure;
+  mcns::v1::WatchEvent event;
+  while (failure.ok() && reader->Read(&event)) {
+    {
+      std::lock_guard lock(mu_);
+      last_message_ = Clock::now();
+      if (!state_.connected) {
+        state_.connected = true;
+        connected_gauge_.set(1);
+      }
+    }
+    switch (event.kind_case()) {
+      case mcns::v1::WatchEvent::kHeartbeat:
+        // Heartbeats follow the changes on the same ordered stream: one ahead of us
+        // means a change was lost.
+        if (!pending && ready && event.version() > applied)
+          failure = aborted(str_cat("heartbeat at version ", event.version(), " but applied ", applied));
+        break;
+      case mcns::v1::WatchEvent::kSnapshot: {
+        const auto& chunk = event.snapshot();
+        if (chunk.first()) {
+          pending = std::make_unique<zone::ZoneSetBuilder>(file_base_);
+          pending_version = event.version();
+          pending_records = 0;
+          pending_started = Clock::now();
+        } else if (!pending || event.version() != pending_version) {
+          failure = aborted("snapshot chunk out of order");
+          break;
+        }
+        for (const auto& data : chunk.zones()) {
+          Status s = add_zone_data(*pending, data, reserved_);
+          if (s.code() == StatusCode::kFailedPrecondition) {
+            if (!ready && options_.on_fatal) {
+              log::error("watch: ", s.message());
+              options_.on_fatal(s);
+              std::lock_guard lock(mu_);
+              stopping_ = true;
+              failure = s;
+              break;
+            }
+            log::error("watch: ", s.message(), "; the control's copy is ignored");
+            continue;
+          }
+          if (!s.ok()) {
+            failure = s;
+            break;
+          }
+          pending_records += static_cast<std::size_t>(data.records_size());
+        }
+        if (failure.ok() && chunk.last()) {
+          auto built = pending->build();
+          if (!built.ok()) {
+            failure = built.status();
+            break;
+          }
+          publish(*built, pending_version, true);
+          auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - pending_started).count();
+          log::info("watch: snapshot at version ", pending_version, " applied: ", (*built)->zone_count(), " zones, ",
+                    pending_records, " records in ", ms, " ms");
+          applied = pending_version;
+          ready = true;
+          pending.reset();
+        }
+        break;
+      }
+      case mcns::v1::WatchEvent::kChange: {
+        if (pending) {
+          failure = aborted("change inside a snapshot");
+          break;
+        }
+        if (!ready) {
+          failure = aborted("change before the first snapshot");
+          break;
+        }
+        if (event.version() <= applied) break;  // already have it
+        if (event.version() != applied + 1) {
+          failure = aborted(str_cat("version gap: got ", event.version(), " after ", applied));
+          break;
+        }
+        zone::ZoneSetBuilder builder(holder_.load());
+        std::vector<std::string> skipped;
+        Status s = apply_change(builder, event.change(), reserved_, &skipped);
+        for (const auto& z : skipped)
+          log::error("watch: change ", event.version(), " touches zone ", z, " which is served from a zone file; ignored");
+        if (!s.ok()) {
+          failure = Status(s.code(), str_cat("change ", event.version(), ": ", s.message()));
+          break;
+        }
+        auto built = builder.build();
+        if (!built.ok()) {
+          failure = built.status();
+          break;
+        }
+        publish(*built, event.version(), false);
+        applied = event.version();
+        log::debug("watch: applied change ", applied);
+        break;
+      }
+      case mcns::v1::WatchEvent::KIND_NOT_SET:
+        failure = aborted("empty watch event");
+        break;
+    }
+  }
+  if (!failure.ok()) {
+    ctx.TryCancel();
+    reader->Finish();
+    return failure;
+  }
+  grpc::Status end = reader->Finish();
+  if (end.ok()) return unavailable("the control ended the stream");
+  return grpcutil::from_grpc(end);
+}
+
+void WatchClient::watchdog() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stopping_; });
+    if (stopping_) break;
+    if (active_ && Clock::now() - last_message_ > options_.heartbeat_timeout) {
+      log::warn("watch: no message from the control for ", options_.heartbeat_timeout.count(),
+                " ms; reconnecting");
+      active_->TryCancel();
+      last_message_ = Clock::now();
+    }
+  }
+}
+
+}  // namespace mcns::frontend::watch

@@ -1,0 +1,105 @@
+#pragma once
+// Follows mcns-control's SyncService.Watch stream and publishes every applied version to
+// the SnapshotHolder the DNS workers read (SPEC section 8, ARCHITECTURE.md "The path of
+// a write", steps 5-6).
+//
+// - Changes are applied only in version order (version == applied + 1); a gap, a bad
+//   change or a broken stream makes it reconnect from its last applied version, with
+//   capped exponential backoff and full jitter.
+// - A snapshot (several chunks) replaces everything the control feeds, atomically at its
+//   last chunk; zones from the frontend's own zone files (`file_base`) are kept.
+// - A stream silent for longer than `heartbeat_timeout` is treated as dead.
+// - Until the first snapshot nothing is published, so the frontend stays not ready
+//   (REFUSED to every query, /readyz 503); afterwards it serves its last data while
+//   disconnected.
+// Runs on its own thread; its only link to the workers is SnapshotHolder::publish.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/base/status.h"
+#include "common/metrics/metrics.h"
+#include "common/zone/snapshot_holder.h"
+#include "services/dns-frontend/watch/change_applier.h"
+
+namespace grpc {
+class Channel;
+class ClientContext;
+}  // namespace grpc
+
+namespace mcns::frontend::watch {
+
+struct WatchOptions {
+  std::string grpc_addr;   // "host:port"; the host is also the TLS name checked
+  std::string ca_cert;     // PEM file; empty: system roots
+  std::string token_file;  // bearer token, re-read at every connect (rotation)
+  std::string frontend_name;  // sent to the control for its logs
+  std::chrono::milliseconds backoff_initial{100};
+  std::chrono::milliseconds backoff_max{10000};
+  std::chrono::milliseconds heartbeat_timeout{25000};
+  // Called (once, from the watch thread) when the first snapshot carries a zone that is
+  // also served from a zone file: a start-up error (SPEC section 4). The client stops.
+  std::function<void(const Status&)> on_fatal;
+};
+
+struct WatchState {
+  std::uint64_t version = 0;  // last applied version
+  bool connected = false;     // the stream is up and has delivered a message
+  bool ready = false;         // a first snapshot has been applied
+  double last_change_age_seconds = -1;  // since the last applied snapshot/change; -1: never
+  std::uint64_t snapshots = 0;          // full snapshots applied
+  std::uint64_t reconnects = 0;
+  std::string last_error;
+};
+
+class WatchClient {
+ public:
+  // `file_base`: the zones loaded from [zones] files (null: none); their names are
+  // `reserved`. The client publishes file zones + control zones.
+  WatchClient(WatchOptions options, zone::SnapshotHolder& holder, metrics::Registry& registry,
+              zone::ZoneSetPtr file_base = nullptr, ReservedZones reserved = {});
+  // For tests: use this channel instead of building a TLS one from the options.
+  void set_channel_for_test(std::shared_ptr<grpc::Channel> channel);
+  ~WatchClient();
+
+  void start();
+  void stop();  // cancels the stream and joins; idempotent
+  WatchState state() const;
+
+ private:
+  void run();
+  // One connection: returns when the stream ends, fails, is cancelled, or must resync.
+  Status stream_once();
+  std::shared_ptr<grpc::Channel> channel();
+  void publish(zone::ZoneSetPtr set, std::uint64_t version, bool snapshot);
+  void watchdog();
+  void set_error(const Status& status);
+
+  const WatchOptions options_;
+  zone::SnapshotHolder& holder_;
+  metrics::Gauge& connected_gauge_;
+  metrics::Gauge& version_gauge_;
+  const zone::ZoneSetPtr file_base_;
+  const ReservedZones reserved_;
+
+  std::shared_ptr<grpc::Channel> test_channel_;
+  std::shared_ptr<grpc::Channel> channel_;  // watch thread only
+  std::thread thread_;
+  std::thread watchdog_thread_;
+
+  mutable std::mutex mu_;  // guards everything below
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  grpc::ClientContext* active_ = nullptr;  // the stream in progress, for cancel
+  std::chrono::steady_clock::time_point last_message_;
+  std::chrono::steady_clock::time_point last_change_;
+  WatchState state_;
+};
+
+}  // namespace mcns::frontend::watch
