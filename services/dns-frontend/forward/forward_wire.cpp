@@ -1,0 +1,302 @@
+#include "services/dns-frontend/forward/forward_wire.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+namespace mcns::frontend::forward {
+
+namespace {
+
+constexpr std::uint16_t kTypeOpt = 41;
+constexpr std::uint16_t kTypeSoa = 6;
+
+std::uint16_t get16(std::span<const std::uint8_t> m, std::size_t pos) noexcept {
+  return static_cast<std::uint16_t>((m[pos] << 8) | m[pos + 1]);
+}
+std::uint32_t get32(std::span<const std::uint8_t> m, std::size_t pos) noexcept {
+  return (static_cast<std::uint32_t>(m[pos]) << 24) | (static_cast<std::uint32_t>(m[pos + 1]) << 16) |
+         (static_cast<std::uint32_t>(m[pos + 2]) << 8) | m[pos + 3];
+}
+void put16(std::uint8_t* p, std::uint16_t v) noexcept {
+  p[0] = static_cast<std::uint8_t>(v >> 8);
+  p[1] = static_cast<std::uint8_t>(v);
+}
+void put32(std::uint8_t* p, std::uint32_t v) noexcept {
+  p[0] = static_cast<std::uint8_t>(v >> 24);
+  p[1] = static_cast<std::uint8_t>(v >> 16);
+  p[2] = static_cast<std::uint8_t>(v >> 8);
+  p[3] = static_cast<std::uint8_t>(v);
+}
+std::uint8_t lower(std::uint8_t c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<std::uint8_t>(c + 32) : c; }
+
+// Reads an uncompressed name at `pos` into `name` (and `lower_out` when given). Returns
+// the position after it, or 0.
+std::size_t read_plain_name(std::span<const std::uint8_t> m, std::size_t pos, std::uint8_t* name,
+                            std::uint8_t* lower_out, std::uint8_t& len) noexcept {
+  std::size_t n = 0;
+  while (true) {
+    if (pos >= m.size()) return 0;
+    std::uint8_t l = m[pos];
+    if (l & 0xC0) return 0;  // compression or extended label types: not in a question we accept
+    if (n + 1 + l > kMaxNameWire || pos + 1 + l > m.size()) return 0;
+    name[n] = l;
+    if (lower_out) lower_out[n] = l;
+    for (std::size_t i = 1; i <= l; ++i) {
+      name[n + i] = m[pos + i];
+      if (lower_out) lower_out[n + i] = lower(m[pos + i]);
+    }
+    n += 1 + l;
+    pos += 1 + l;
+    if (l == 0) break;
+  }
+  len = static_cast<std::uint8_t>(n);
+  return pos;
+}
+
+// Skips one resource record; returns its type, TTL offset and the position after it.
+struct RecordPos {
+  std::size_t start = 0;
+  std::uint16_t type = 0;
+  std::size_t ttl_at = 0;
+  std::size_t rdata_at = 0;
+  std::uint16_t rdlen = 0;
+  std::size_t end = 0;
+};
+bool read_record(std::span<const std::uint8_t> m, std::size_t pos, RecordPos& r) noexcept {
+  r.start = pos;
+  pos = skip_name(m, pos);
+  if (pos == 0 || pos + 10 > m.size()) return false;
+  r.type = get16(m, pos);
+  r.ttl_at = pos + 4;
+  r.rdlen = get16(m, pos + 8);
+  r.rdata_at = pos + 10;
+  r.end = r.rdata_at + r.rdlen;
+  return r.end <= m.size();
+}
+
+}  // namespace
+
+std::size_t skip_name(std::span<const std::uint8_t> msg, std::size_t pos) noexcept {
+  std::size_t total = 0;
+  while (pos < msg.size()) {
+    std::uint8_t l = msg[pos];
+    if ((l & 0xC0) == 0xC0) return pos + 2 <= msg.size() ? pos + 2 : 0;
+    if (l & 0xC0) return 0;
+    total += 1 + l;
+    if (total > kMaxNameWire) return 0;
+    pos += 1 + l;
+    if (l == 0) return pos <= msg.size() ? pos : 0;
+  }
+  return 0;
+}
+
+bool parse_question(std::span<const std::uint8_t> in, Question& q) noexcept {
+  if (in.size() < kHeaderSize) return false;
+  q.id = get16(in, 0);
+  q.flags_hi = in[2];
+  q.flags_lo = in[3];
+  if ((q.flags_hi & 0x80) || (q.flags_hi & 0x78)) return false;  // a response, or not QUERY
+  if (get16(in, 4) != 1) return false;
+  std::size_t records = std::size_t{get16(in, 6)} + get16(in, 8);
+  std::size_t additional = get16(in, 10);
+  std::size_t pos = read_plain_name(in, kHeaderSize, q.name, q.lower, q.name_len);
+  if (pos == 0 || pos + 4 > in.size()) return false;
+  q.qtype = get16(in, pos);
+  q.qclass = get16(in, pos + 2);
+  pos += 4;
+  q.has_edns = false;
+  q.do_bit = false;
+  q.udp_payload = 512;
+  RecordPos r;
+  for (std::size_t i = 0; i < records + additional; ++i) {
+    if (!read_record(in, pos, r)) return false;
+    if (i >= records && r.type == kTypeOpt && !q.has_edns) {
+      q.has_edns = true;
+      q.udp_payload = std::max<std::uint16_t>(512, get16(in, r.ttl_at - 2));
+      q.do_bit = in[r.ttl_at + 2] & 0x80;
+    }
+    pos = r.end;
+  }
+  return true;
+}
+
+std::size_t reply_limit(const Question& q, bool tcp, std::size_t out_size) noexcept {
+  std::size_t limit = tcp ? 65535 : std::clamp<std::size_t>(q.udp_payload, 512, kEdnsPayload);
+  return std::min(limit, out_size);
+}
+
+std::size_t build_upstream_query(const Question& q, std::uint16_t id, std::span<std::uint8_t> out) noexcept {
+  std::size_t size = kHeaderSize + q.name_len + 4 + kOptRecordSize;
+  if (out.size() < size) return 0;
+  std::uint8_t* p = out.data();
+  put16(p, id);
+  p[2] = 0x01;                                   // RD
+  p[3] = (q.ad() || q.do_bit) ? 0x20 : 0x00;     // ask for AD only when the client can use it
+  put16(p + 4, 1);
+  put16(p + 6, 0);
+  put16(p + 8, 0);
+  put16(p + 10, 1);
+  p += kHeaderSize;
+  std::memcpy(p, q.lower, q.name_len);
+  p += q.name_len;
+  put16(p, q.qtype);
+  put16(p + 2, q.qclass);
+  p += 4;
+  p[0] = 0;  // root owner
+  put16(p + 1, kTypeOpt);
+  put16(p + 3, kEdnsPayload);
+  p[5] = 0;  // extended rcode
+  p[6] = 0;  // version
+  p[7] = q.do_bit ? 0x80 : 0x00;
+  p[8] = 0;
+  put16(p + 9, 0);
+  return size;
+}
+
+bool answer_matches(std::span<const std::uint8_t> answer, std::uint16_t id, const Question& q) noexcept {
+  if (answer.size() < kHeaderSize) return false;
+  if (get16(answer, 0) != id) return false;
+  if (!(answer[2] & 0x80) || (answer[2] & 0x78)) return false;  // not a response to QUERY
+  if (get16(answer, 4) != 1) return false;
+  std::uint8_t name[kMaxNameWire];
+  std::uint8_t name_lower[kMaxNameWire];
+  std::uint8_t len = 0;
+  std::size_t pos = read_plain_name(answer, kHeaderSize, name, name_lower, len);
+  if (pos == 0 || pos + 4 > answer.size()) return false;
+  if (len != q.name_len || std::memcmp(name_lower, q.lower, len) != 0) return false;
+  return get16(answer, pos) == q.qtype && get16(answer, pos + 2) == q.qclass;
+}
+
+PrepareResult prepare_answer(std::span<const std::uint8_t> answer, std::uint32_t max_ttl, PreparedAnswer& out) {
+  out = PreparedAnswer{};
+  if (answer.size() < kHeaderSize || get16(answer, 4) != 1) return PrepareResult::kMalformed;
+  std::size_t an = get16(answer, 6), ns = get16(answer, 8), ar = get16(answer, 10);
+  std::size_t pos = skip_name(answer, kHeaderSize);
+  if (pos == 0 || pos + 4 > answer.size()) return PrepareResult::kMalformed;
+  pos += 4;
+
+  std::uint32_t min_ttl = std::numeric_limits<std::uint32_t>::max();
+  std::uint32_t negative_ttl = 0;
+  bool have_soa = false;
+  std::size_t opt_start = 0;
+  bool have_opt = false;
+  std::uint8_t ext_rcode = 0;
+  std::vector<TtlSlot> slots;
+  slots.reserve(an + ns + ar);
+  std::size_t total = an + ns + ar;
+  RecordPos r;
+  for (std::size_t i = 0; i < total; ++i) {
+    if (!read_record(answer, pos, r)) return PrepareResult::kMalformed;
+    if (r.type == kTypeOpt) {
+      // The client gets its own OPT, so the upstream's is cut off. Resolvers put it last;
+      // removing one from the middle would move records that compression may point at.
+      if (i < an + ns || have_opt || i + 1 != total || answer[r.start] != 0) return PrepareResult::kMalformed;
+      have_opt = true;
+      opt_start = r.start;
+      ext_rcode = answer[r.ttl_at];
+    } else {
+      std::uint32_t ttl = get32(answer, r.ttl_at);
+      if (ttl & 0x80000000u) ttl = 0;  // RFC 2181 8: treat as zero
+      ttl = std::min(ttl, max_ttl);
+      slots.push_back({static_cast<std::uint32_t>(r.ttl_at), ttl});
+      min_ttl = std::min(min_ttl, ttl);
+      if (r.type == kTypeSoa && i >= an && i < an + ns && !have_soa) {
+        // SOA RDATA: MNAME, RNAME (possibly compressed), then five 32-bit fields.
+        std::span<const std::uint8_t> upto = answer.first(r.end);
+        std::size_t p = skip_name(upto, r.rdata_at);
+        if (p != 0) p = skip_name(upto, p);
+        if (p == 0 || p + 20 != r.end) return PrepareResult::kMalformed;
+        std::uint32_t minimum = get32(answer, p + 16);
+        have_soa = true;
+        negative_ttl = std::min({ttl, minimum, max_ttl});
+      }
+    }
+    pos = r.end;
+  }
+
+  out.rcode = answer[3] & 0x0f;
+  if (ext_rcode != 0) return PrepareResult::kServerError;
+  if (out.rcode != rcode::kNoError && out.rcode != rcode::kNxDomain) return PrepareResult::kServerError;
+
+  std::size_t end = have_opt ? opt_start : pos;  // trailing octets after the records are dropped
+  out.wire.assign(answer.begin(), answer.begin() + static_cast<std::ptrdiff_t>(end));
+  if (have_opt) put16(out.wire.data() + 10, static_cast<std::uint16_t>(ar - 1));
+  out.wire[2] &= static_cast<std::uint8_t>(~0x02);  // TC never survives (we retried over TCP)
+
+  bool negative = out.rcode == rcode::kNxDomain || an == 0;
+  std::uint32_t lifetime = slots.empty() ? 0 : min_ttl;
+  if (negative) {
+    lifetime = have_soa ? std::min(lifetime, negative_ttl) : 0;
+    // RFC 2308 5: the SOA (and everything else here) may not outlive the negative TTL.
+    for (auto& s : slots) s.ttl = std::min(s.ttl, negative_ttl);
+  }
+  out.lifetime = lifetime;
+  out.ttls = std::move(slots);
+  return PrepareResult::kOk;
+}
+
+namespace {
+
+void write_opt(std::uint8_t* p, bool do_bit) noexcept {
+  p[0] = 0;
+  put16(p + 1, kTypeOpt);
+  put16(p + 3, kEdnsPayload);
+  p[5] = 0;
+  p[6] = 0;
+  p[7] = do_bit ? 0x80 : 0x00;
+  p[8] = 0;
+  put16(p + 9, 0);
+}
+
+std::size_t render_header_only(const Question& q, std::uint8_t flags_lo_upstream, std::uint8_t rc, bool tc,
+                               std::span<std::uint8_t> out, std::size_t limit) noexcept {
+  std::size_t size = kHeaderSize + q.name_len + 4 + (q.has_edns ? kOptRecordSize : 0);
+  if (size > limit || size > out.size()) return 0;
+  std::uint8_t* p = out.data();
+  put16(p, q.id);
+  p[2] = static_cast<std::uint8_t>(0x80 | (tc ? 0x02 : 0) | (q.flags_hi & 0x01));
+  p[3] = static_cast<std::uint8_t>(0x80 | (q.flags_lo & 0x10) | ((q.ad() || q.do_bit) ? (flags_lo_upstream & 0x20) : 0) |
+                                   (rc & 0x0f));
+  put16(p + 4, 1);
+  put16(p + 6, 0);
+  put16(p + 8, 0);
+  put16(p + 10, q.has_edns ? 1 : 0);
+  p += kHeaderSize;
+  std::memcpy(p, q.name, q.name_len);
+  p += q.name_len;
+  put16(p, q.qtype);
+  put16(p + 2, q.qclass);
+  if (q.has_edns) write_opt(p + 4, q.do_bit);
+  return size;
+}
+
+}  // namespace
+
+std::size_t render_answer(const AnswerView& a, std::uint32_t elapsed, const Question& q,
+                          std::span<std::uint8_t> out, std::size_t limit) noexcept {
+  limit = std::min(limit, out.size());
+  if (a.wire.size() < kHeaderSize + q.name_len + 4) return 0;
+  std::uint8_t up_lo = a.wire[3];
+  std::size_t size = a.wire.size() + (q.has_edns ? kOptRecordSize : 0);
+  if (size > limit) return render_header_only(q, up_lo, up_lo & 0x0f, true, out, limit);
+  std::uint8_t* p = out.data();
+  std::memcpy(p, a.wire.data(), a.wire.size());
+  put16(p, q.id);
+  std::memcpy(p + kHeaderSize, q.name, q.name_len);  // same length: the cached name is its lower-cased form
+  p[2] = static_cast<std::uint8_t>(0x80 | (q.flags_hi & 0x01));
+  p[3] = static_cast<std::uint8_t>(0x80 | (q.flags_lo & 0x10) | ((q.ad() || q.do_bit) ? (up_lo & 0x20) : 0) |
+                                   (up_lo & 0x0f));
+  for (const TtlSlot& s : a.ttls) put32(p + s.offset, s.ttl > elapsed ? s.ttl - elapsed : 0);
+  if (q.has_edns) {
+    write_opt(p + a.wire.size(), q.do_bit);
+    put16(p + 10, static_cast<std::uint16_t>(get16(a.wire, 10) + 1));
+  }
+  return size;
+}
+
+std::size_t render_error(const Question& q, std::uint8_t rc, std::span<std::uint8_t> out, std::size_t limit) noexcept {
+  return render_header_only(q, 0, rc, false, out, limit);
+}
+
+}  // namespace mcns::frontend::forward

@@ -1,0 +1,211 @@
+#include "services/dns-frontend/forward/forward_wire.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "services/dns-frontend/forward/forward_test_util.h"
+
+namespace mcns::frontend::forward {
+namespace {
+
+using namespace testing;
+
+Question parse(const Bytes& b) {
+  Question q;
+  EXPECT_TRUE(parse_question(b, q));
+  return q;
+}
+
+TEST(ParseQuestion, ReadsQuestionAndEdns) {
+  Question q = parse(make_query("WwW.Example.COM", 28, {.id = 77, .edns = true, .do_bit = true, .payload = 4096}));
+  EXPECT_EQ(q.id, 77);
+  EXPECT_EQ(q.qtype, 28);
+  EXPECT_EQ(q.qclass, 1);
+  EXPECT_TRUE(q.rd());
+  EXPECT_TRUE(q.has_edns);
+  EXPECT_TRUE(q.do_bit);
+  EXPECT_EQ(q.udp_payload, 4096);
+  Bytes want = name_wire("WwW.Example.COM");
+  ASSERT_EQ(q.name_len, want.size());
+  EXPECT_EQ(0, std::memcmp(q.name, want.data(), want.size()));
+  Bytes lower = name_wire("www.example.com");
+  EXPECT_EQ(0, std::memcmp(q.lower, lower.data(), lower.size()));
+  EXPECT_EQ(reply_limit(q, false, 65535), 1232u);
+  EXPECT_EQ(reply_limit(q, true, 65535), 65535u);
+
+  Question plain = parse(make_query("a.b", 1));
+  EXPECT_FALSE(plain.has_edns);
+  EXPECT_EQ(reply_limit(plain, false, 65535), 512u);
+}
+
+TEST(ParseQuestion, RejectsMalformed) {
+  Question q;
+  Bytes ok = make_query("a.example", 1);
+  EXPECT_FALSE(parse_question(std::span(ok).first(11), q));  // truncated header
+  Bytes two = ok;
+  two[5] = 2;  // qdcount 2
+  EXPECT_FALSE(parse_question(two, q));
+  Bytes zero = ok;
+  zero[5] = 0;
+  EXPECT_FALSE(parse_question(zero, q));
+  Bytes response = ok;
+  response[2] |= 0x80;
+  EXPECT_FALSE(parse_question(response, q));
+  Bytes pointer = ok;
+  pointer[12] = 0xC0;
+  pointer[13] = 12;  // a pointer to itself
+  EXPECT_FALSE(parse_question(pointer, q));
+  Bytes short_question = ok;
+  short_question.pop_back();
+  EXPECT_FALSE(parse_question(short_question, q));
+  Bytes bad_opt = make_query("a.example", 1, {.edns = true});
+  bad_opt.pop_back();  // OPT rdlen cut
+  EXPECT_FALSE(parse_question(bad_opt, q));
+}
+
+TEST(UpstreamQuery, LowerCasedWithOptAndId) {
+  Question q = parse(make_query("Mixed.CASE.org", 15, {.id = 9, .rd = false, .edns = true, .do_bit = true}));
+  std::uint8_t out[600];
+  std::size_t n = build_upstream_query(q, 0xBEEF, out);
+  ASSERT_GT(n, 0u);
+  Bytes b(out, out + n);
+  Question sent = parse(b);
+  EXPECT_EQ(sent.id, 0xBEEF);
+  EXPECT_TRUE(sent.rd());  // a forwarder always asks for recursion
+  EXPECT_TRUE(sent.do_bit);
+  EXPECT_EQ(sent.udp_payload, kEdnsPayload);
+  EXPECT_EQ(0, std::memcmp(sent.name, q.lower, q.name_len));
+  EXPECT_EQ(build_upstream_query(q, 1, std::span(out, 20)), 0u);
+}
+
+TEST(AnswerMatches, Rfc5452) {
+  Bytes query = make_query("www.example.com", 1, {.id = 500});
+  Question q = parse(query);
+  Bytes answer = make_answer(query, 0, {{.rdata = a_rdata(1, 2, 3, 4)}});
+  EXPECT_TRUE(answer_matches(answer, 500, q));
+  EXPECT_FALSE(answer_matches(answer, 501, q));  // wrong ID
+  Bytes upper = make_answer(make_query("WWW.EXAMPLE.COM", 1, {.id = 500}), 0, {});
+  EXPECT_TRUE(answer_matches(upper, 500, q));  // case-insensitive
+  EXPECT_FALSE(answer_matches(make_answer(make_query("www.example.org", 1, {.id = 500}), 0, {}), 500, q));
+  EXPECT_FALSE(answer_matches(make_answer(make_query("www.example.com", 28, {.id = 500}), 0, {}), 500, q));
+  EXPECT_FALSE(answer_matches(query, 500, q));  // not a response
+  EXPECT_FALSE(answer_matches(std::span(answer).first(11), 500, q));
+}
+
+TEST(PrepareAnswer, PositiveMinTtlCappedAndOptStripped) {
+  Bytes query = make_query("www.example.com", 1);
+  Bytes answer = make_answer(query, 0,
+                             {{.ttl = 3600, .rdata = a_rdata(1, 2, 3, 4)},
+                              {.ttl = 120, .rdata = a_rdata(1, 2, 3, 5)},
+                              {.section = 2, .ttl = 900, .rdata = a_rdata(9, 9, 9, 9)}});
+  PreparedAnswer p;
+  ASSERT_EQ(prepare_answer(answer, 300, p), PrepareResult::kOk);
+  EXPECT_EQ(p.lifetime, 120u);
+  EXPECT_EQ(p.rcode, 0);
+  ASSERT_EQ(p.ttls.size(), 3u);
+  EXPECT_EQ(p.ttls[0].ttl, 300u);  // capped
+  EXPECT_EQ(p.ttls[1].ttl, 120u);
+  EXPECT_EQ(p.wire.size(), answer.size() - kOptRecordSize);
+  EXPECT_EQ(get16(p.wire, 10), 1);  // arcount without the OPT
+}
+
+TEST(PrepareAnswer, NegativeUsesSoaMinimum) {
+  Bytes query = make_query("nope.example.com", 1);
+  PreparedAnswer p;
+  Bytes nx = make_answer(query, 3, {{.section = 1, .type = 6, .ttl = 3600, .rdata = soa_rdata(60), .owner_is_question = false, .owner = "example.com"}});
+  ASSERT_EQ(prepare_answer(nx, 300, p), PrepareResult::kOk);
+  EXPECT_EQ(p.rcode, 3);
+  EXPECT_EQ(p.lifetime, 60u);
+  ASSERT_EQ(p.ttls.size(), 1u);
+  EXPECT_EQ(p.ttls[0].ttl, 60u);  // the SOA served with the negative TTL
+
+  Bytes nodata = make_answer(query, 0, {{.section = 1, .type = 6, .ttl = 30, .rdata = soa_rdata(600), .owner_is_question = false, .owner = "example.com"}});
+  ASSERT_EQ(prepare_answer(nodata, 300, p), PrepareResult::kOk);
+  EXPECT_EQ(p.lifetime, 30u);
+
+  Bytes nx_no_soa = make_answer(query, 3, {});
+  ASSERT_EQ(prepare_answer(nx_no_soa, 300, p), PrepareResult::kOk);
+  EXPECT_EQ(p.lifetime, 0u);  // relayed, not cached
+}
+
+TEST(PrepareAnswer, ServerErrorsAndMalformed) {
+  Bytes query = make_query("www.example.com", 1);
+  PreparedAnswer p;
+  EXPECT_EQ(prepare_answer(make_answer(query, 2, {}), 300, p), PrepareResult::kServerError);  // SERVFAIL
+  EXPECT_EQ(prepare_answer(make_answer(query, 5, {}), 300, p), PrepareResult::kServerError);  // REFUSED
+  EXPECT_EQ(prepare_answer(make_answer(query, 4, {}), 300, p), PrepareResult::kServerError);  // NOTIMP
+  Bytes cut = make_answer(query, 0, {{.rdata = a_rdata(1, 2, 3, 4)}});
+  cut.resize(cut.size() - kOptRecordSize - 2);
+  EXPECT_EQ(prepare_answer(cut, 300, p), PrepareResult::kMalformed);
+  Bytes zero_ttl = make_answer(query, 0, {{.ttl = 0, .rdata = a_rdata(1, 2, 3, 4)}});
+  ASSERT_EQ(prepare_answer(zero_ttl, 300, p), PrepareResult::kOk);
+  EXPECT_EQ(p.lifetime, 0u);
+  Bytes loop = make_answer(query, 0, {{.rdata = a_rdata(1, 2, 3, 4)}}, false);
+  std::size_t owner = 12 + name_wire("www.example.com").size() + 4;
+  loop[owner] = 0xC0;
+  loop[owner + 1] = static_cast<std::uint8_t>(owner);  // points at itself: skip_name does not follow it
+  EXPECT_EQ(prepare_answer(loop, 300, p), PrepareResult::kOk);
+}
+
+TEST(RenderAnswer, RestoresClientAndCountsDown) {
+  Bytes upstream_query = make_query("www.example.com", 1, {.id = 0x4444});
+  Bytes answer = make_answer(upstream_query, 0, {{.ttl = 100, .rdata = a_rdata(1, 2, 3, 4)}});
+  PreparedAnswer p;
+  ASSERT_EQ(prepare_answer(answer, 300, p), PrepareResult::kOk);
+
+  Bytes client = make_query("WWW.Example.Com", 1, {.id = 0x0102, .edns = true});
+  Question q = parse(client);
+  std::uint8_t out[2048];
+  std::size_t n = render_answer({p.wire, p.ttls}, 40, q, out, sizeof out);
+  ASSERT_EQ(n, p.wire.size() + kOptRecordSize);
+  Bytes r(out, out + n);
+  EXPECT_EQ(get16(r, 0), 0x0102);
+  EXPECT_EQ(r[2] & 0x80, 0x80);  // QR
+  EXPECT_EQ(r[2] & 0x04, 0);     // AA cleared: not authoritative
+  EXPECT_EQ(r[3] & 0x80, 0x80);  // RA
+  Bytes name = name_wire("WWW.Example.Com");
+  EXPECT_EQ(0, std::memcmp(r.data() + 12, name.data(), name.size()));
+  auto ttls = ttls_of(r);
+  ASSERT_EQ(ttls.size(), 1u);
+  EXPECT_EQ(ttls[0], 60u);
+  EXPECT_EQ(get16(r, 10), 1);  // our OPT
+
+  Question plain = parse(make_query("www.example.com", 1, {.id = 3}));
+  n = render_answer({p.wire, p.ttls}, 500, plain, out, sizeof out);
+  ASSERT_EQ(n, p.wire.size());
+  EXPECT_EQ(ttls_of(Bytes(out, out + n))[0], 0u);  // never negative
+}
+
+TEST(RenderAnswer, TruncatesWhenTooBig) {
+  Bytes upstream_query = make_query("big.example.com", 16);
+  std::vector<Rr> records;
+  for (int i = 0; i < 10; ++i) records.push_back({.type = 16, .rdata = Bytes(100, 'x')});
+  PreparedAnswer p;
+  ASSERT_EQ(prepare_answer(make_answer(upstream_query, 0, records), 300, p), PrepareResult::kOk);
+  Question q = parse(make_query("big.example.com", 16, {.id = 5}));
+  std::uint8_t out[4096];
+  std::size_t n = render_answer({p.wire, p.ttls}, 0, q, out, reply_limit(q, false, sizeof out));
+  Bytes r(out, out + n);
+  ASSERT_GE(n, 12u);
+  EXPECT_LE(n, 512u);
+  EXPECT_EQ(r[2] & 0x02, 0x02);  // TC
+  EXPECT_EQ(get16(r, 6), 0);
+  n = render_answer({p.wire, p.ttls}, 0, q, out, reply_limit(q, true, sizeof out));
+  EXPECT_EQ(n, p.wire.size());
+}
+
+TEST(RenderError, ServFailEchoesQuestion) {
+  Question q = parse(make_query("x.example", 1, {.id = 42, .edns = true, .do_bit = true}));
+  std::uint8_t out[512];
+  std::size_t n = render_error(q, rcode::kServFail, out, sizeof out);
+  Bytes r(out, out + n);
+  EXPECT_EQ(get16(r, 0), 42);
+  EXPECT_EQ(r[3] & 0x0f, 2);
+  EXPECT_EQ(get16(r, 4), 1);
+  EXPECT_EQ(get16(r, 10), 1);
+  EXPECT_EQ(r[n - 4] & 0x80, 0x80);  // DO echoed in our OPT
+}
+
+}  // namespace
+}  // namespace mcns::frontend::forward
