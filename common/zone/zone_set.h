@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/dns_wire/wire.h"
+
 namespace mcns::zone {
 
 class Zone;
@@ -46,11 +48,9 @@ class ZoneSet {
   // One entry per zone, in name order (allocates; for metrics and logs).
   std::vector<ZoneStats> stats() const;
 
-  // Hot path: the zone with the longest name that is a suffix of `lower_wire` (an
-  // uncompressed, lower-case wire name whose label offsets are `label_offsets`,
-  // `label_count` labels excluding the root). nullptr when no zone encloses it.
-  const Zone* match(const std::uint8_t* lower_wire, const std::uint8_t* label_offsets,
-                    unsigned label_count) const noexcept;
+  // Hot path: the zone with the longest name that is `lower` or one of its ancestors
+  // (`lower` lower-cased). nullptr when no zone encloses it.
+  const Zone* match(const dns_wire::Name& lower) const noexcept;
 
  private:
   friend class ZoneSetBuilder;
