@@ -1,0 +1,744 @@
+#include <utility>  // before Asio: Boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include "services/dns-frontend/server/server.h"
+
+#include <boost/asio.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <algorithm>
+#include <array>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+#include "common/base/log.h"
+#include "common/base/strings.h"
+#include "common/config/config.h"
+#include "services/dns-frontend/forward/forwarder.h"
+#include "services/dns-frontend/query/query_processor.h"
+#include "services/dns-frontend/server/dns_stats.h"
+
+namespace mcns::frontend::server {
+
+namespace asio = boost::asio;
+using udp = asio::ip::udp;
+using tcp = asio::ip::tcp;
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+namespace {
+
+constexpr std::size_t kBatch = 32;        // datagrams per recvmmsg/sendmmsg
+constexpr std::size_t kRxSize = 4096;     // a larger datagram is not a query we answer: dropped
+constexpr std::size_t kTxSize = kMaxUdpPayload;
+constexpr std::size_t kCtlSize = 64;      // room for one in_pktinfo or in6_pktinfo cmsg
+constexpr std::size_t kTcpMaxFrame = 2 + 65535;
+constexpr std::size_t kTcpInitialRx = 4096;
+constexpr std::size_t kTcpMaxPendingOut = 128 * 1024;  // reading pauses above this
+constexpr std::size_t kTcpMaxOutstanding = 16;         // forwarded queries per connection
+constexpr int kUdpRoundsPerWakeup = 8;                 // then yield to the other sockets
+
+std::uint64_t now_ns() noexcept {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+struct ListenSpec {
+  std::string text;
+  asio::ip::address address;
+  std::uint16_t port = 0;
+  bool wildcard = false;
+};
+
+StatusOr<ListenSpec> parse_listen(const std::string& text) {
+  auto hp = config::parse_host_port(text);
+  if (!hp.ok()) return invalid_argument(str_cat("[dns] listen: ", hp.status().message()));
+  ListenSpec spec;
+  spec.text = text;
+  spec.port = hp->port;
+  if (hp->host.empty()) {
+    spec.address = asio::ip::address_v6::any();
+    spec.wildcard = true;
+    return spec;
+  }
+  boost::system::error_code ec;
+  spec.address = asio::ip::make_address(hp->host, ec);
+  if (ec) return invalid_argument(str_cat("[dns] listen: \"", text, "\" must be an IP address and port"));
+  spec.wildcard = spec.address.is_unspecified();
+  return spec;
+}
+
+std::string endpoint_text(const asio::ip::address& a, std::uint16_t port) {
+  return a.is_v6() ? str_cat("[", a.to_string(), "]:", port) : str_cat(a.to_string(), ":", port);
+}
+
+// The pktinfo control message to send a reply from the address a query arrived at.
+struct ReplyControl {
+  alignas(cmsghdr) std::uint8_t buf[kCtlSize];
+  std::size_t len = 0;
+};
+
+void reply_control_from(const msghdr& received, ReplyControl& out) noexcept {
+  out.len = 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(const_cast<msghdr*>(&received)); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&received), c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo pi;
+      std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      in_pktinfo reply{};
+      reply.ipi_spec_dst = pi.ipi_spec_dst;  // the local address it came to; routing picks the interface
+      auto* h = reinterpret_cast<cmsghdr*>(out.buf);
+      h->cmsg_level = IPPROTO_IP;
+      h->cmsg_type = IP_PKTINFO;
+      h->cmsg_len = CMSG_LEN(sizeof reply);
+      std::memcpy(CMSG_DATA(h), &reply, sizeof reply);
+      out.len = CMSG_SPACE(sizeof reply);
+      return;
+    }
+    if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo pi;
+      std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      auto* h = reinterpret_cast<cmsghdr*>(out.buf);
+      h->cmsg_level = IPPROTO_IPV6;
+      h->cmsg_type = IPV6_PKTINFO;
+      h->cmsg_len = CMSG_LEN(sizeof pi);
+      std::memcpy(CMSG_DATA(h), &pi, sizeof pi);  // same address, same interface (link-local)
+      out.len = CMSG_SPACE(sizeof pi);
+      return;
+    }
+  }
+}
+
+// Per-worker fixed UDP buffers, allocated once.
+struct UdpBatch {
+  std::array<std::array<std::uint8_t, kRxSize>, kBatch> rx;
+  std::array<std::array<std::uint8_t, kTxSize>, kBatch> tx;
+  std::array<sockaddr_storage, kBatch> addr;
+  std::array<std::array<std::uint8_t, kCtlSize>, kBatch> rx_ctl;
+  std::array<ReplyControl, kBatch> tx_ctl;
+  std::array<iovec, kBatch> rx_iov;
+  std::array<iovec, kBatch> tx_iov;
+  std::array<mmsghdr, kBatch> rx_msgs;
+  std::array<mmsghdr, kBatch> tx_msgs;
+};
+
+}  // namespace
+
+class Worker;
+class TcpSession;
+
+// ---------------------------------------------------------------------------------------
+// UDP
+
+class UdpListener {
+ public:
+  UdpListener(Worker& w, udp::socket socket, bool pktinfo) : w_(w), socket_(std::move(socket)), pktinfo_(pktinfo) {}
+  void start() { wait(); }
+  void stop() {
+    stopping_ = true;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);  // the socket stays open: forwarded replies still leave through it
+  }
+  udp::socket& socket() { return socket_; }
+  bool pktinfo() const { return pktinfo_; }
+
+ private:
+  void wait() {
+    socket_.async_wait(udp::socket::wait_read, [this](boost::system::error_code ec) {
+      if (ec || stopping_) return;
+      drain();
+      if (!stopping_) wait();
+    });
+  }
+  void drain() noexcept;
+
+  Worker& w_;
+  udp::socket socket_;
+  bool pktinfo_;
+  bool stopping_ = false;
+};
+
+// ---------------------------------------------------------------------------------------
+// Worker
+
+class Worker {
+ public:
+  Worker(int index, const zone::SnapshotHolder& holder, forward::Forwarder* forwarder, const ServerOptions& options)
+      : index_(index),
+        options_(options),
+        snapshot_(holder),
+        forwarder_(forwarder),
+        batch_(std::make_unique<UdpBatch>()),
+        tcp_scratch_(65535),
+        refresh_timer_(io_) {  // (io_ is declared, so initialised, before refresh_timer_)
+    if (forwarder_ && forwarder_->enabled()) fwd_client_ = std::make_unique<forward::ForwardClient>(*forwarder_, io_);
+  }
+
+  asio::io_context& io() { return io_; }
+  WorkerStats& stats() { return stats_; }
+  const WorkerStats& stats() const { return stats_; }
+  const zone::ZoneSet& zones() noexcept { return snapshot_.get(); }
+  forward::Forwarder* forwarder() { return forwarder_; }
+  forward::ForwardClient* forward_client() { return fwd_client_.get(); }
+  UdpBatch& batch() { return *batch_; }
+  std::span<std::uint8_t> tcp_scratch() { return tcp_scratch_; }
+  const ServerOptions& options() const { return options_; }
+  bool stopping() const { return stopping_; }
+
+  void add_udp(udp::socket s, bool pktinfo) { udp_.push_back(std::make_unique<UdpListener>(*this, std::move(s), pktinfo)); }
+  void add_tcp(tcp::acceptor a) { acceptors_.push_back(std::make_unique<tcp::acceptor>(std::move(a))); }
+  std::size_t session_count() const { return sessions_.size(); }
+  void register_session(TcpSession* s) { sessions_.insert(s); }
+  void unregister_session(TcpSession* s) { sessions_.erase(s); }
+
+  void start_thread() {
+    asio::post(io_, [this] {
+      for (auto& u : udp_) u->start();
+      for (auto& a : acceptors_) accept(*a);
+      refresh();
+    });
+    thread_ = std::thread([this] { run(); });
+  }
+
+  // On the worker's thread: stop reading, accepting and refreshing; sessions close once
+  // they have sent what they owe. io_.run() returns when nothing is left.
+  void begin_stop();
+
+  // Waits until the thread's loop ended or `deadline`; then forces it.
+  bool finish(std::chrono::steady_clock::time_point deadline) {
+    bool in_time;
+    {
+      std::unique_lock lock(mu_);
+      in_time = cv_.wait_until(lock, deadline, [this] { return finished_; });
+    }
+    if (!in_time) io_.stop();
+    if (thread_.joinable()) thread_.join();
+    return in_time;
+  }
+  bool started() const { return thread_.joinable(); }
+
+  // Sends one reply outside the batch (a forwarded answer).
+  void send_udp_reply(int fd, const sockaddr_storage& to, socklen_t to_len, const ReplyControl& ctl,
+                      std::span<const std::uint8_t> reply) noexcept {
+    iovec iov{const_cast<std::uint8_t*>(reply.data()), reply.size()};
+    msghdr m{};
+    m.msg_name = const_cast<sockaddr_storage*>(&to);
+    m.msg_namelen = to_len;
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    if (ctl.len) {
+      m.msg_control = const_cast<std::uint8_t*>(ctl.buf);
+      m.msg_controllen = ctl.len;
+    }
+    ::sendmsg(fd, &m, MSG_DONTWAIT);
+  }
+
+ private:
+  void run() {
+    while (true) {
+      try {
+        io_.run();
+        break;
+      } catch (const std::exception& e) {
+        // A bug, not a packet: keep serving (STYLE.md 3.2: caught once at the boundary).
+        log::error("dns worker ", index_, ": ", e.what());
+      }
+    }
+    snapshot_.reset();  // do not pin an old snapshot after the loop ended
+    std::lock_guard lock(mu_);
+    finished_ = true;
+    cv_.notify_all();
+  }
+
+  void accept(tcp::acceptor& a);
+
+  // An idle worker still drops its reference to a replaced snapshot within a second, so
+  // the old one can be freed (by the publisher's sweep()).
+  void refresh() {
+    (void)snapshot_.get();
+    refresh_timer_.expires_after(std::chrono::seconds(1));
+    refresh_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec && !stopping_) refresh();
+    });
+  }
+
+  int index_;
+  const ServerOptions& options_;
+  // Declared before io_: sessions unregister themselves while io_ is destroyed.
+  std::unordered_set<TcpSession*> sessions_;
+  WorkerStats stats_;
+  zone::LocalSnapshot snapshot_;
+  forward::Forwarder* forwarder_;
+  std::unique_ptr<UdpBatch> batch_;
+  std::vector<std::uint8_t> tcp_scratch_;
+  asio::io_context io_{1};
+  // Everything below uses io_ and is destroyed before it.
+  std::vector<std::unique_ptr<UdpListener>> udp_;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  asio::steady_timer refresh_timer_;
+  std::unique_ptr<forward::ForwardClient> fwd_client_;
+  bool stopping_ = false;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool finished_ = false;  // guarded by mu_
+};
+
+void UdpListener::drain() noexcept {
+  UdpBatch& b = w_.batch();
+  const int fd = socket_.native_handle();
+  forward::Forwarder* fwd = w_.forwarder();
+  WorkerStats& stats = w_.stats();
+  for (int round = 0; round < kUdpRoundsPerWakeup && !stopping_; ++round) {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      b.rx_iov[i] = {b.rx[i].data(), kRxSize};
+      msghdr& h = b.rx_msgs[i].msg_hdr;
+      h = msghdr{};
+      h.msg_name = &b.addr[i];
+      h.msg_namelen = sizeof(sockaddr_storage);
+      h.msg_iov = &b.rx_iov[i];
+      h.msg_iovlen = 1;
+      if (pktinfo_) {
+        h.msg_control = b.rx_ctl[i].data();
+        h.msg_controllen = kCtlSize;
+      }
+    }
+    int n = ::recvmmsg(fd, b.rx_msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) return;  // EAGAIN: drained (errors such as ECONNREFUSED are per-packet noise)
+    const std::uint64_t t0 = now_ns();
+    const zone::ZoneSet& zones = w_.zones();
+    std::size_t out = 0;
+    for (int i = 0; i < n; ++i) {
+      const msghdr& h = b.rx_msgs[i].msg_hdr;
+      if (h.msg_flags & MSG_TRUNC) {  // oversized: not a query we answer
+        stats.dropped.add();
+        continue;
+      }
+      std::span<const std::uint8_t> in(b.rx[i].data(), b.rx_msgs[i].msg_len);
+      const auto* client = reinterpret_cast<const sockaddr*>(&b.addr[i]);
+      const bool forwarding = fwd != nullptr && fwd->allowed(client);
+      std::span<std::uint8_t> tx(b.tx[out].data(), kTxSize);
+      QueryResult r = process_query(zones, in, tx, Transport::kUdp, forwarding);
+      stats.count_request(Proto::kUdp, r.qtype);
+      std::size_t size = 0;
+      std::uint16_t rcode = r.rcode;
+      if (r.action == QueryAction::kRespond) {
+        size = r.size;
+      } else if (r.action == QueryAction::kForward) {
+        forward::Question q;
+        if (!forward::parse_question(in, q)) {
+          stats.dropped.add();
+          continue;
+        }
+        size = fwd->answer_from_cache(q, false, tx);
+        if (size == 0) {
+          // A miss: the reply leaves later from this socket (allocates; not the hot path).
+          ReplyControl ctl;
+          if (pktinfo_) reply_control_from(h, ctl);
+          sockaddr_storage to = b.addr[i];
+          socklen_t to_len = h.msg_namelen;
+          Worker* w = &w_;
+          w_.forward_client()->resolve(q, false, [w, fd, to, to_len, ctl, t0](std::span<const std::uint8_t> reply) {
+            if (reply.size() < 12) {
+              w->stats().dropped.add();
+              return;
+            }
+            w->send_udp_reply(fd, to, to_len, ctl, reply);
+            w->stats().count_response(reply[3] & 0x0f);
+            w->stats().observe_ns(now_ns() - t0);
+          });
+          continue;
+        }
+        rcode = tx[3] & 0x0f;
+      } else {
+        stats.dropped.add();
+        continue;
+      }
+      b.tx_iov[out] = {b.tx[out].data(), size};
+      msghdr& o = b.tx_msgs[out].msg_hdr;
+      o = msghdr{};
+      o.msg_name = &b.addr[i];
+      o.msg_namelen = h.msg_namelen;
+      o.msg_iov = &b.tx_iov[out];
+      o.msg_iovlen = 1;
+      if (pktinfo_) {
+        reply_control_from(h, b.tx_ctl[out]);
+        if (b.tx_ctl[out].len) {
+          o.msg_control = b.tx_ctl[out].buf;
+          o.msg_controllen = b.tx_ctl[out].len;
+        }
+      }
+      stats.count_response(rcode);
+      stats.observe_ns(now_ns() - t0);
+      ++out;
+    }
+    for (std::size_t sent = 0; sent < out;) {
+      int s = ::sendmmsg(fd, b.tx_msgs.data() + sent, static_cast<unsigned>(out - sent), MSG_DONTWAIT);
+      if (s <= 0) break;  // socket buffer full: UDP may drop, the client retries
+      sent += static_cast<std::size_t>(s);
+    }
+    if (static_cast<std::size_t>(n) < kBatch) return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// TCP (RFC 7766)
+
+class TcpSession : public std::enable_shared_from_this<TcpSession> {
+ public:
+  TcpSession(Worker& w, tcp::socket socket)
+      : w_(w), socket_(std::move(socket)), timer_(socket_.get_executor()), rx_(kTcpInitialRx) {}
+  ~TcpSession() { w_.unregister_session(this); }
+
+  void start() {
+    w_.register_session(this);
+    boost::system::error_code ec;
+    socket_.set_option(tcp::no_delay(true), ec);
+    auto peer = socket_.remote_endpoint(ec);
+    forward::Forwarder* fwd = w_.forwarder();
+    allowed_ = !ec && fwd != nullptr && fwd->allowed(peer.data());
+    touch();
+    arm_timer();
+    read();
+  }
+
+  // Worker stopping: finish what is owed, then close.
+  void shutdown() {
+    stopping_ = true;
+    maybe_close();
+  }
+
+ private:
+  void touch() { deadline_ = std::chrono::steady_clock::now() + w_.options().tcp_idle_timeout; }
+
+  void arm_timer() {
+    timer_.expires_at(deadline_);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->closed_) return;
+      if (std::chrono::steady_clock::now() < self->deadline_) return self->arm_timer();
+      if (self->outstanding_ == 0) return self->close();  // idle, or the peer stopped reading
+      self->touch();  // forwards are bounded by their own timeouts
+      self->arm_timer();
+    });
+  }
+
+  bool backlogged() const { return out_pending_.size() > kTcpMaxPendingOut || outstanding_ >= kTcpMaxOutstanding; }
+
+  void read() {
+    if (reading_ || closed_ || peer_closed_ || stopping_ || backlogged()) return;
+    if (rx_.size() - rx_len_ < 512 && rx_.size() < kTcpMaxFrame) rx_.resize(std::min(kTcpMaxFrame, rx_.size() * 2));
+    reading_ = true;
+    socket_.async_read_some(asio::buffer(rx_.data() + rx_len_, rx_.size() - rx_len_),
+                            [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                              self->reading_ = false;
+                              if (self->closed_) return;
+                              if (ec) {
+                                self->peer_closed_ = true;  // EOF or error: answer what was read, then close
+                              } else {
+                                self->rx_len_ += n;
+                                self->touch();
+                              }
+                              self->resume();
+                            });
+  }
+
+  void resume() {
+    process_frames();
+    flush();
+    read();
+    maybe_close();
+  }
+
+  void process_frames() {
+    std::size_t pos = 0;
+    while (!closed_ && !backlogged() && rx_len_ - pos >= 2) {
+      std::size_t len = (std::size_t{rx_[pos]} << 8) | rx_[pos + 1];
+      if (rx_len_ - pos < 2 + len) break;
+      handle(std::span<const std::uint8_t>(rx_.data() + pos + 2, len));
+      pos += 2 + len;
+    }
+    if (pos > 0) {
+      std::memmove(rx_.data(), rx_.data() + pos, rx_len_ - pos);
+      rx_len_ -= pos;
+    }
+    if (rx_len_ >= 2) {  // make room for the whole next frame (at most 2 + 65535)
+      std::size_t need = 2 + ((std::size_t{rx_[0]} << 8) | rx_[1]);
+      if (need > rx_.size()) rx_.resize(need);
+    }
+  }
+
+  void handle(std::span<const std::uint8_t> msg) {
+    WorkerStats& stats = w_.stats();
+    const std::uint64_t t0 = now_ns();
+    if (msg.empty()) {  // zero-length message: nothing to answer; the connection stays usable
+      stats.dropped.add();
+      return;
+    }
+    std::span<std::uint8_t> out = w_.tcp_scratch();
+    QueryResult r = process_query(w_.zones(), msg, out, Transport::kTcp, allowed_);
+    stats.count_request(Proto::kTcp, r.qtype);
+    if (r.action == QueryAction::kRespond) {
+      append(out.first(r.size));
+      stats.count_response(r.rcode);
+      stats.observe_ns(now_ns() - t0);
+      return;
+    }
+    if (r.action == QueryAction::kDrop) {
+      stats.dropped.add();
+      return;
+    }
+    forward::Question q;
+    if (!forward::parse_question(msg, q)) {
+      stats.dropped.add();
+      return;
+    }
+    if (std::size_t n = w_.forwarder()->answer_from_cache(q, true, out); n > 0) {
+      append(out.first(n));
+      stats.count_response(out[3] & 0x0f);
+      stats.observe_ns(now_ns() - t0);
+      return;
+    }
+    ++outstanding_;
+    w_.forward_client()->resolve(q, true, [self = shared_from_this(), t0](std::span<const std::uint8_t> reply) {
+      --self->outstanding_;
+      if (self->closed_) return;
+      if (reply.size() >= 12) {
+        self->append(reply);
+        self->w_.stats().count_response(reply[3] & 0x0f);
+        self->w_.stats().observe_ns(now_ns() - t0);
+      } else {
+        self->w_.stats().dropped.add();
+      }
+      self->resume();
+    });
+  }
+
+  void append(std::span<const std::uint8_t> reply) {
+    out_pending_.push_back(static_cast<std::uint8_t>(reply.size() >> 8));
+    out_pending_.push_back(static_cast<std::uint8_t>(reply.size()));
+    out_pending_.insert(out_pending_.end(), reply.begin(), reply.end());
+  }
+
+  void flush() {
+    if (writing_ || closed_ || out_pending_.empty()) return;
+    std::swap(out_pending_, out_writing_);
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(out_writing_),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        self->out_writing_.clear();
+                        if (ec) return self->close();
+                        self->resume();
+                      });
+  }
+
+  void maybe_close() {
+    if (closed_) return;  // (a read still in flight is cancelled by close())
+    bool done = peer_closed_ || stopping_;
+    bool owed = outstanding_ > 0 || writing_ || !out_pending_.empty() || has_complete_frame();
+    if (done && !owed) close();
+  }
+  // Frames already read are still answered after the peer's EOF, not after a stop.
+  bool has_complete_frame() const {
+    return !stopping_ && rx_len_ >= 2 && rx_len_ >= 2 + ((std::size_t{rx_[0]} << 8) | rx_[1]);
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    timer_.cancel();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  Worker& w_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::vector<std::uint8_t> rx_;
+  std::size_t rx_len_ = 0;
+  std::vector<std::uint8_t> out_pending_;
+  std::vector<std::uint8_t> out_writing_;
+  std::size_t outstanding_ = 0;
+  bool allowed_ = false;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool peer_closed_ = false;
+  bool stopping_ = false;
+  bool closed_ = false;
+};
+
+void Worker::accept(tcp::acceptor& a) {
+  a.async_accept([this, &a](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || stopping_) return;
+    if (ec) {
+      // E.g. EMFILE: do not spin; try again shortly.
+      auto t = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(100));
+      t->async_wait([this, &a, t](boost::system::error_code ec) {
+        if (!ec && !stopping_) accept(a);
+      });
+      return;
+    }
+    if (sessions_.size() >= options_.tcp_max_connections) {
+      stats_.tcp_connections_refused.add();
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    } else {
+      std::make_shared<TcpSession>(*this, std::move(socket))->start();
+    }
+    accept(a);
+  });
+}
+
+void Worker::begin_stop() {
+  stopping_ = true;
+  boost::system::error_code ignored;
+  for (auto& u : udp_) u->stop();
+  for (auto& a : acceptors_) a->close(ignored);
+  refresh_timer_.cancel();
+  // shutdown() may close (and so unregister) a session: iterate over a copy.
+  std::vector<TcpSession*> sessions(sessions_.begin(), sessions_.end());
+  for (TcpSession* s : sessions) s->shutdown();
+}
+
+// ---------------------------------------------------------------------------------------
+// Server
+
+struct Server::Impl {
+  ServerOptions options;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::string> bound;
+  bool started = false;
+  bool stopped = false;
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { stop(std::chrono::milliseconds(0)); }
+
+namespace {
+
+boost::system::error_code open_udp(udp::socket& s, const ListenSpec& spec, std::uint16_t port) {
+  boost::system::error_code ec;
+  udp::endpoint ep(spec.address, port);
+  s.open(ep.protocol(), ec);
+  if (!ec) s.set_option(ReusePort(true), ec);
+  if (!ec && spec.address.is_v6()) s.set_option(asio::ip::v6_only(!spec.wildcard), ec);
+  if (!ec && spec.wildcard) {
+    int on = 1;
+    if (spec.address.is_v6()) {
+      ::setsockopt(s.native_handle(), IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+    }
+    ::setsockopt(s.native_handle(), IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  }
+  if (!ec) {
+    boost::system::error_code ignored;  // best effort: bursts are absorbed by the socket buffer
+    s.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
+  }
+  if (!ec) s.bind(ep, ec);
+  if (!ec) s.non_blocking(true, ec);
+  return ec;
+}
+
+boost::system::error_code open_tcp(tcp::acceptor& a, const ListenSpec& spec, std::uint16_t port) {
+  boost::system::error_code ec;
+  tcp::endpoint ep(spec.address, port);
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) a.set_option(ReusePort(true), ec);
+  if (!ec && spec.address.is_v6()) a.set_option(asio::ip::v6_only(!spec.wildcard), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(1024, ec);
+  return ec;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Server>> Server::bind(const ServerOptions& options, const zone::SnapshotHolder& holder,
+                                               forward::Forwarder* forwarder, metrics::Registry* registry) {
+  if (options.listen.empty()) return invalid_argument("[dns] listen: at least one address is required");
+  std::vector<ListenSpec> specs;
+  for (const auto& l : options.listen) {
+    MCNS_ASSIGN_OR_RETURN(ListenSpec spec, parse_listen(l));
+    specs.push_back(std::move(spec));
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+  threads = std::max(1, threads);
+  for (int i = 0; i < threads; ++i)
+    impl->workers.push_back(std::make_unique<Worker>(i, holder, forwarder, impl->options));
+
+  for (const ListenSpec& spec : specs) {
+    // With port 0 the first socket picks the port and every other socket (UDP and TCP,
+    // every worker) binds the same one; if TCP finds it taken, start over.
+    constexpr int kAttempts = 20;
+    bool bound = false;
+    for (int attempt = 0; attempt < kAttempts && !bound; ++attempt) {
+      std::uint16_t port = spec.port;
+      std::vector<udp::socket> udps;
+      std::vector<tcp::acceptor> tcps;
+      boost::system::error_code ec;
+      for (auto& w : impl->workers) {
+        udp::socket u(w->io());
+        ec = open_udp(u, spec, port);
+        if (ec) break;
+        if (port == 0) port = u.local_endpoint().port();
+        udps.push_back(std::move(u));
+        tcp::acceptor a(w->io());
+        ec = open_tcp(a, spec, port);
+        if (ec) break;
+        tcps.push_back(std::move(a));
+      }
+      if (ec) {
+        if (spec.port == 0 && ec == asio::error::address_in_use) continue;
+        return unavailable(str_cat("[dns] listen ", spec.text, ": cannot bind: ", ec.message()));
+      }
+      for (std::size_t i = 0; i < impl->workers.size(); ++i) {
+        impl->workers[i]->add_udp(std::move(udps[i]), spec.wildcard);
+        impl->workers[i]->add_tcp(std::move(tcps[i]));
+      }
+      impl->bound.push_back(endpoint_text(spec.address, port));
+      bound = true;
+    }
+    if (!bound) return unavailable(str_cat("[dns] listen ", spec.text, ": no free port found"));
+  }
+
+  if (registry) {
+    std::vector<const WorkerStats*> stats;
+    for (const auto& w : impl->workers) stats.push_back(&w->stats());
+    // NOTE: the registry must stop serving before the Server is destroyed.
+    registry->add_collector([stats](std::string& out) { render_stats(stats, out); });
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+std::vector<std::string> Server::bound_addresses() const { return impl_->bound; }
+int Server::threads() const noexcept { return static_cast<int>(impl_->workers.size()); }
+
+void Server::start() {
+  if (impl_->started) return;
+  impl_->started = true;
+  for (auto& w : impl_->workers) w->start_thread();
+}
+
+bool Server::stop(std::chrono::milliseconds drain) {
+  if (!impl_->started || impl_->stopped) return true;
+  impl_->stopped = true;
+  for (auto& w : impl_->workers) {
+    Worker* raw = w.get();
+    asio::post(raw->io(), [raw] { raw->begin_stop(); });
+  }
+  auto deadline = std::chrono::steady_clock::now() + drain;
+  bool in_time = true;
+  for (auto& w : impl_->workers) in_time = w->finish(deadline) && in_time;
+  return in_time;
+}
+
+}  // namespace mcns::frontend::server

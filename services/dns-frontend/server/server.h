@@ -1,0 +1,78 @@
+#pragma once
+// The DNS listeners of mcns-dns (SPEC sections 9 and 10; STYLE.md 3.4).
+//
+// Threads: N workers (`[dns] threads`, 0 = one per core), each with its own io_context,
+// and on every `[dns] listen` address its own UDP socket and its own TCP acceptor, all
+// bound with SO_REUSEPORT so the kernel spreads queries and connections over the
+// workers and the UDP path shares nothing between threads.
+//
+// UDP: a worker waits for readability, then drains its socket with recvmmsg() into
+// fixed per-worker buffers, runs process_query() on each datagram and sends the replies
+// with one sendmmsg(): no allocation, no lock, no log per query. Wildcard binds use
+// IP_PKTINFO / IPV6_RECVPKTINFO so replies leave from the address the query came to.
+//
+// TCP (RFC 7766): 2-octet length framing; pipelined queries are answered in order as
+// they are read (forwarded ones when their answer arrives); idle connections close after
+// `tcp_idle_timeout`; at most `tcp_max_connections` per worker (more are closed at once);
+// bounded per-connection buffers with back-pressure (reading pauses while the output
+// queue is full). A zero-length message is ignored and the connection stays usable.
+//
+// Forwarding: process_query() says kForward for names outside every zone when the client
+// is in [forward] allow; the worker answers from the forwarding cache when it can, else
+// hands the query to its ForwardClient and sends the reply when it arrives, so a slow
+// upstream never blocks the worker.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/base/status.h"
+#include "common/metrics/metrics.h"
+#include "common/zone/snapshot_holder.h"
+
+namespace mcns::frontend::forward {
+class Forwarder;
+}
+
+namespace mcns::frontend::server {
+
+struct ServerOptions {
+  // "host:port", "[v6]:port" or ":port" (every address, IPv4 and IPv6). Port 0 picks one
+  // free port, the same for UDP and TCP and for every worker (tests).
+  std::vector<std::string> listen;
+  int threads = 0;  // 0: std::thread::hardware_concurrency()
+  std::chrono::milliseconds tcp_idle_timeout{10'000};
+  std::size_t tcp_max_connections = 256;  // per worker
+};
+
+class Server {
+ public:
+  // Opens and binds every socket (so that a privilege drop can follow), starts nothing.
+  // `forwarder` may be null (forwarding off). `holder`, `forwarder` and `registry` must
+  // outlive the Server. With a registry, adds the per-worker counters at scrape time.
+  static StatusOr<std::unique_ptr<Server>> bind(const ServerOptions& options, const zone::SnapshotHolder& holder,
+                                                forward::Forwarder* forwarder, metrics::Registry* registry);
+  ~Server();  // stop(0) when still running
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // "127.0.0.1:10053", "[::1]:10053": every listen address with its actual port.
+  std::vector<std::string> bound_addresses() const;
+  int threads() const noexcept;
+
+  // Starts the worker threads.
+  void start();
+  // Stops reading queries and accepting connections, lets open connections send what
+  // they owe and pending forwards finish, and waits at most `drain` for that. Returns
+  // true when everything finished in time (the rest is cut off). Idempotent.
+  bool stop(std::chrono::milliseconds drain);
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mcns::frontend::server
