@@ -11,8 +11,8 @@ enum class AccountType { kHuman, kSystem };
 
 struct Principal {
   std::string username;            // MCIAS "username" (or local token's username)
-  std::string subject;             // MCIAS "sub"; may be empty in local mode
-  std::vector<std::string> roles;  // e.g. {"admin"}; system accounts usually have none
+  std::string subject{};           // MCIAS "sub"; may be empty in local mode
+  std::vector<std::string> roles{};  // e.g. {"admin"}; system accounts usually have none
   AccountType account_type = AccountType::kHuman;
 
   // Case-insensitive role check.

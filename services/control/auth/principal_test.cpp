@@ -6,7 +6,7 @@ namespace mcns::control::auth {
 namespace {
 
 TEST(PrincipalTest, RolesAndNamesCompareCaseInsensitively) {
-  Principal p{.username = "Alice", .subject = "", .roles = {"Admin", "ops"}};
+  Principal p{"Alice", "", {"Admin", "ops"}, AccountType::kHuman};
   EXPECT_TRUE(p.has_role("admin"));
   EXPECT_TRUE(p.has_role("OPS"));
   EXPECT_FALSE(p.has_role("guest"));
@@ -16,7 +16,7 @@ TEST(PrincipalTest, RolesAndNamesCompareCaseInsensitively) {
   EXPECT_TRUE(equal_names("MCP-Agent", "mcp-agent"));
   EXPECT_FALSE(equal_names("mcp-agent", "mcp-agent2"));
 
-  Principal system{.username = "mcns-dns", .account_type = AccountType::kSystem};
+  Principal system{"mcns-dns", "", {}, AccountType::kSystem};
   EXPECT_TRUE(system.is_system());
   EXPECT_FALSE(system.is_admin());
 }

@@ -39,12 +39,12 @@ struct Record {
 // their value (update). Integers are wide so that out-of-range input is reported, not
 // silently truncated.
 struct SoaFields {
-  std::optional<std::string> primary_ns;
-  std::optional<std::string> admin_email;  // "admin.example.com." or "admin@example.com"
-  std::optional<std::int64_t> refresh;
-  std::optional<std::int64_t> retry;
-  std::optional<std::int64_t> expire;
-  std::optional<std::int64_t> minimum_ttl;
+  std::optional<std::string> primary_ns{};
+  std::optional<std::string> admin_email{};  // "admin.example.com." or "admin@example.com"
+  std::optional<std::int64_t> refresh{};
+  std::optional<std::int64_t> retry{};
+  std::optional<std::int64_t> expire{};
+  std::optional<std::int64_t> minimum_ttl{};
 };
 
 struct CreateZone {
@@ -61,7 +61,7 @@ struct RecordFields {
   std::string name;
   std::string type;
   std::string value;
-  std::optional<std::int64_t> ttl;  // absent: 300
+  std::optional<std::int64_t> ttl{};  // absent: 300
 };
 
 struct CreateRecord {
@@ -78,8 +78,8 @@ struct UpdateRecord {
 
 struct RecordFilter {
   std::string zone;
-  std::optional<std::string> name;  // canonicalised before matching
-  std::optional<std::string> type;  // case-insensitive mnemonic
+  std::optional<std::string> name{};  // canonicalised before matching
+  std::optional<std::string> type{};  // case-insensitive mnemonic
 };
 
 }  // namespace mcns::control::domain

@@ -25,22 +25,22 @@ class ZoneService {
  public:
   virtual ~ZoneService() = default;
 
-  virtual absl::StatusOr<std::vector<Zone>> list_zones(const auth::Principal& who) = 0;
-  virtual absl::StatusOr<Zone> get_zone(const auth::Principal& who, std::string_view zone) = 0;
-  virtual absl::StatusOr<Zone> create_zone(const auth::Principal& who, const CreateZone& cmd) = 0;
-  virtual absl::StatusOr<Zone> update_zone(const auth::Principal& who, const UpdateZone& cmd) = 0;
-  virtual absl::Status delete_zone(const auth::Principal& who, std::string_view zone) = 0;
+  virtual StatusOr<std::vector<Zone>> list_zones(const auth::Principal& who) = 0;
+  virtual StatusOr<Zone> get_zone(const auth::Principal& who, std::string_view zone) = 0;
+  virtual StatusOr<Zone> create_zone(const auth::Principal& who, const CreateZone& cmd) = 0;
+  virtual StatusOr<Zone> update_zone(const auth::Principal& who, const UpdateZone& cmd) = 0;
+  virtual Status delete_zone(const auth::Principal& who, std::string_view zone) = 0;
 
-  virtual absl::StatusOr<std::vector<Record>> list_records(const auth::Principal& who,
+  virtual StatusOr<std::vector<Record>> list_records(const auth::Principal& who,
                                                            const RecordFilter& filter) = 0;
-  virtual absl::StatusOr<Record> get_record(const auth::Principal& who, std::string_view zone,
+  virtual StatusOr<Record> get_record(const auth::Principal& who, std::string_view zone,
                                             std::int64_t id) = 0;
-  virtual absl::StatusOr<Record> create_record(const auth::Principal& who, const CreateRecord& cmd) = 0;
-  virtual absl::StatusOr<Record> update_record(const auth::Principal& who, const UpdateRecord& cmd) = 0;
-  virtual absl::Status delete_record(const auth::Principal& who, std::string_view zone, std::int64_t id) = 0;
+  virtual StatusOr<Record> create_record(const auth::Principal& who, const CreateRecord& cmd) = 0;
+  virtual StatusOr<Record> update_record(const auth::Principal& who, const UpdateRecord& cmd) = 0;
+  virtual Status delete_record(const auth::Principal& who, std::string_view zone, std::int64_t id) = 0;
 
   // May `who` open the watch stream? ([sync] allowed_accounts and admins.)
-  virtual absl::Status authorize_watch(const auth::Principal& who) = 0;
+  virtual Status authorize_watch(const auth::Principal& who) = 0;
 };
 
 }  // namespace mcns::control::domain

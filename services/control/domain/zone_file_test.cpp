@@ -1,0 +1,110 @@
+#include "services/control/domain/zone_file.h"
+
+#include <gtest/gtest.h>
+
+namespace mcns::control::domain {
+namespace {
+
+constexpr const char* kZone = R"(; example zone
+$ORIGIN example.com.
+$TTL 3600
+@       IN SOA ns1.example.com. Admin.Example.com. (
+                2024010105 ; serial
+                7200       ; refresh
+                900        ; retry
+                1209600    ; expire
+                60 )       ; minimum
+        IN NS  ns1
+ns1     IN A   192.0.2.1
+WWW  300 IN A  192.0.2.10
+www     IN AAAA 2001:DB8::10
+alias   IN CNAME www
+@       IN MX  10 mail.example.com.
+txt     IN TXT "hello world" "second"
+*.dev   IN A   192.0.2.20
+$ORIGIN sub.example.com.
+host    IN A   192.0.2.30
+; trailing comment
+)";
+
+TEST(ZoneFileTest, ParsesARealisticFile) {
+  auto z = parse_zone_file(kZone, "Example.COM.");
+  ASSERT_TRUE(z.ok()) << z.status();
+  EXPECT_EQ(z->zone, "example.com");
+  EXPECT_EQ(*z->soa.primary_ns, "ns1.example.com.");
+  EXPECT_EQ(z->soa.admin_email->size() > 0, true);
+  EXPECT_EQ(*z->serial, 2024010105u);
+  EXPECT_EQ(*z->soa.refresh, 7200);
+  EXPECT_EQ(*z->soa.retry, 900);
+  EXPECT_EQ(*z->soa.expire, 1209600);
+  EXPECT_EQ(*z->soa.minimum_ttl, 60);
+  struct Want {
+    const char* name;
+    const char* type;
+    const char* value;
+    std::int64_t ttl;
+  } want[] = {
+      {"@", "NS", "ns1.example.com.", 3600},
+      {"ns1", "A", "192.0.2.1", 3600},
+      {"www", "A", "192.0.2.10", 300},
+      {"www", "AAAA", "2001:db8::10", 3600},
+      {"alias", "CNAME", "www.example.com.", 3600},
+      {"@", "MX", "10 mail.example.com.", 3600},
+      {"txt", "TXT", "\"hello world\" \"second\"", 3600},
+      {"*.dev", "A", "192.0.2.20", 3600},
+      {"host.sub", "A", "192.0.2.30", 3600},
+  };
+  ASSERT_EQ(z->records.size(), std::size(want));
+  for (std::size_t i = 0; i < std::size(want); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(z->records[i].fields.name, want[i].name);
+    EXPECT_EQ(z->records[i].fields.type, want[i].type);
+    EXPECT_EQ(z->records[i].fields.value, want[i].value);
+    EXPECT_EQ(*z->records[i].fields.ttl, want[i].ttl);
+  }
+  // Line numbers point at the record's line.
+  EXPECT_EQ(z->records[1].line, 11);
+  EXPECT_EQ(z->records[8].line, 19);
+}
+
+TEST(ZoneFileTest, RefusesWhatItCannotServe) {
+  struct Case {
+    const char* text;
+    const char* want;
+  } cases[] = {
+      {"", "no records"},
+      {"; only a comment\n", "no records"},
+      {"www 300 IN A 192.0.2.1\n", "no SOA record"},
+      {"@ IN SOA ns. admin. 1 2 3 4 5\nwww 300 IN A 192.0.2.300\n", "line 2: "},
+      {"@ IN SOA ns. admin. 1 2 3 4 5\nwww.other.org. 300 IN A 192.0.2.1\n",
+       "line 2: owner \"www.other.org.\" is outside zone \"example.com\""},
+      {"@ IN SOA ns. admin. 1 2 3 4 5\nwww 300 CH A 192.0.2.1\n", "line 2: only class IN"},
+      {"@ IN SOA ns. admin. 1 2 3 4 5\nwww 300 IN HINFO \"a\" \"b\"\n", "line 2: record type HINFO is not supported"},
+      {"@ IN SOA ns. admin. 1 2 3 4 5\n@ IN SOA ns. admin. 1 2 3 4 5\n", "line 2: second SOA record"},
+      {"@ IN SOA ns. admin. 1 2 3 4 5\nsub IN SOA ns. admin. 1 2 3 4 5\n", "must be at the zone apex"},
+      {"$INCLUDE other.zone\n@ IN SOA ns. admin. 1 2 3 4 5\n", "line 1: $INCLUDE is not supported"},
+      {"$TTL soon\n@ IN SOA ns. admin. 1 2 3 4 5\n", "line 1: invalid $TTL"},
+      {"@ IN SOA ns. admin. 1 2 3 4 5\nwww 300 IN A\n", "line 2: "},
+      {"@ IN SOA ns. admin. 1 2 3 4 5\nthis is not a record\n", "line 2: "},
+  };
+  for (const auto& c : cases) {
+    auto z = parse_zone_file(c.text, "example.com");
+    ASSERT_FALSE(z.ok()) << c.text;
+    EXPECT_EQ(z.status().code(), StatusCode::kInvalidArgument) << z.status();
+    EXPECT_NE(z.status().message().find(c.want), std::string::npos) << c.text << " -> " << z.status();
+  }
+  EXPECT_EQ(parse_zone_file("@ IN SOA ns. admin. 1 2 3 4 5\n", "bad zone!").status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(ZoneFileTest, LastLineWithoutNewline) {
+  auto z = parse_zone_file("@ IN SOA ns. admin. 1 2 3 4 5\nwww 60 IN A 192.0.2.1", "example.com");
+  ASSERT_TRUE(z.ok()) << z.status();
+  ASSERT_EQ(z->records.size(), 1u);
+  EXPECT_EQ(z->records[0].fields.value, "192.0.2.1");
+  auto bad = parse_zone_file("@ IN SOA ns. admin. 1 2 3 4 5\nwww 60 IN A 192.0.2", "example.com");
+  EXPECT_FALSE(bad.ok());
+}
+
+}  // namespace
+}  // namespace mcns::control::domain

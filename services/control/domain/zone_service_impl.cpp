@@ -1,0 +1,461 @@
+#include "services/control/domain/zone_service_impl.h"
+
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "common/base/log.h"
+#include "common/base/strings.h"
+#include "common/dns/name.h"
+#include "services/control/domain/serial.h"
+#include "services/control/domain/validation.h"
+
+namespace mcns::control::domain {
+namespace {
+
+using store::ReadTx;
+using store::WriteTx;
+
+Status zone_not_found(std::string_view zone) { return not_found(str_cat("zone \"", zone, "\" not found")); }
+
+Status record_not_found(std::string_view zone, std::int64_t id) {
+  return not_found(str_cat("record ", id, " not found in zone \"", zone, "\""));
+}
+
+StatusOr<Zone> require_zone(ReadTx& tx, std::string_view name) {
+  MCNS_ASSIGN_OR_RETURN(std::optional<Zone> zone, tx.find_zone(name));
+  if (!zone) return zone_not_found(name);
+  return *std::move(zone);
+}
+
+std::string describe(std::string_view name, std::string_view type, std::string_view value) {
+  return str_cat(name, " ", type, " ", value);
+}
+
+// RFC 1034 section 3.6.2: a name with a CNAME has no other data, and the apex (which
+// always has SOA and NS) has no CNAME. Also refuses an exact duplicate with a clear
+// message (the UNIQUE constraint is the backstop). Runs inside the write transaction so
+// that two racing writers cannot both pass it. `exclude_id` is the record being
+// updated, which is not in conflict with itself.
+Status check_conflicts(ReadTx& tx, const Zone& zone, const ValidRecord& rec, std::int64_t exclude_id) {
+  const bool is_cname = rec.type->code == dns::type::kCNAME;
+  if (is_cname && rec.name == "@")
+    return already_exists(str_cat("CNAME conflict: a CNAME cannot be at the apex of zone \"", zone.name,
+                                  "\" (the apex has SOA and NS records)"));
+  MCNS_ASSIGN_OR_RETURN(std::vector<Record> existing, tx.list_records(zone.id, rec.name));
+  std::set<std::string> other_types;
+  bool has_cname = false;
+  for (const Record& r : existing) {
+    if (r.id == exclude_id) continue;
+    if (r.type == rec.type->mnemonic && r.value == rec.value)
+      return already_exists(str_cat("record already exists: ", describe(rec.name, r.type, r.value)));
+    if (r.type == "CNAME") has_cname = true;
+    else other_types.insert(r.type);
+  }
+  if (is_cname && has_cname)
+    return already_exists(
+        str_cat("CNAME conflict: \"", rec.name, "\" already has a CNAME record (a name can have only one)"));
+  if (is_cname && !other_types.empty()) {
+    std::vector<std::string> types(other_types.begin(), other_types.end());
+    return already_exists(str_cat("CNAME conflict: \"", rec.name, "\" already has ", join(types, ", "),
+                                  " records"));
+  }
+  if (!is_cname && has_cname)
+    return already_exists(str_cat("CNAME conflict: \"", rec.name, "\" already has a CNAME record, so it cannot have ",
+                                  rec.type->mnemonic, " records"));
+  return ok_status();
+}
+
+void add_zone_upsert(mcns::v1::Change& change, const Zone& zone) {
+  *change.add_ops()->mutable_zone_upsert() = store::to_sync_zone(zone);
+}
+void add_record_op(mcns::v1::Change& change, const Zone& zone, const Record& record, bool add) {
+  mcns::v1::ChangeOp* op = change.add_ops();
+  mcns::v1::RecordOp* rop = add ? op->mutable_record_add() : op->mutable_record_remove();
+  rop->set_zone(zone.name);
+  *rop->mutable_record() = store::to_sync_record(record);
+}
+
+Record make_record(const Zone& zone, const ValidRecord& v, Timestamp now) {
+  Record r;
+  r.zone_id = zone.id;
+  r.name = v.name;
+  r.type = std::string(v.type->mnemonic);
+  r.value = v.value;
+  r.ttl = v.ttl;
+  r.created_at = now;
+  r.updated_at = now;
+  return r;
+}
+
+}  // namespace
+
+ZoneServiceImpl::ZoneServiceImpl(store::Store& store, AuthzPolicy policy, Clock clock, OnCommit on_commit)
+    : store_(store), authz_(std::move(policy)), clock_(std::move(clock)), on_commit_(std::move(on_commit)) {
+  if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
+}
+
+Timestamp ZoneServiceImpl::now() const { return std::chrono::floor<std::chrono::seconds>(clock_()); }
+
+std::uint32_t ZoneServiceImpl::today() const { return store::utc_date_number(clock_()); }
+
+StatusOr<std::uint64_t> ZoneServiceImpl::write(const std::function<Status(WriteTx&)>& fn) {
+  return store_.write(fn, [this](std::uint64_t version) {
+    if (!on_commit_) return;
+    try {
+      on_commit_(version);
+    } catch (const std::exception& e) {
+      // The data is committed; a failing listener must not turn that into an error.
+      log::error("change feed notification for version ", version, " failed: ", e.what());
+    }
+  });
+}
+
+// ---- zones ----
+
+StatusOr<std::vector<Zone>> ZoneServiceImpl::list_zones(const auth::Principal& who) {
+  MCNS_RETURN_IF_ERROR(authz_.can_read(who));
+  std::vector<Zone> zones;
+  MCNS_RETURN_IF_ERROR(store_.read([&](ReadTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(zones, tx.list_zones());
+    return ok_status();
+  }));
+  return zones;
+}
+
+StatusOr<Zone> ZoneServiceImpl::get_zone(const auth::Principal& who, std::string_view zone_name) {
+  MCNS_RETURN_IF_ERROR(authz_.can_read(who));
+  MCNS_ASSIGN_OR_RETURN(std::string name, dns::canonical_zone_name(zone_name));
+  Zone zone;
+  MCNS_RETURN_IF_ERROR(store_.read([&](ReadTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(zone, require_zone(tx, name));
+    return ok_status();
+  }));
+  return zone;
+}
+
+StatusOr<Zone> ZoneServiceImpl::create_zone(const auth::Principal& who, const CreateZone& cmd) {
+  MCNS_RETURN_IF_ERROR(authz_.can_write_zones(who));
+  MCNS_ASSIGN_OR_RETURN(std::string name, dns::canonical_zone_name(cmd.name));
+  MCNS_ASSIGN_OR_RETURN(ValidSoa soa, validate_soa(cmd.soa));
+  Zone zone = zone_with_defaults(name);
+  apply_soa(soa, zone);
+  if (zone.primary_ns.empty() || zone.admin_email.empty())
+    return invalid_argument(str_cat("zone name \"", name,
+                                    "\" is too long for the default primary_ns and admin_email: give both"));
+  const Timestamp at = now();
+  zone.serial = first_serial(today());
+  zone.created_at = zone.updated_at = at;
+
+  MCNS_ASSIGN_OR_RETURN(std::uint64_t version, write([&](WriteTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(zone.id, tx.insert_zone(zone));
+    mcns::v1::Change change;
+    add_zone_upsert(change, zone);
+    return tx.append_change(zone.name, change, at).status();
+  }));
+  log::info("zone ", zone.name, " created by ", who.username, " (serial ", zone.serial, ", version ", version, ")");
+  return zone;
+}
+
+StatusOr<Zone> ZoneServiceImpl::update_zone(const auth::Principal& who, const UpdateZone& cmd) {
+  MCNS_RETURN_IF_ERROR(authz_.can_write_zones(who));
+  MCNS_ASSIGN_OR_RETURN(std::string name, dns::canonical_zone_name(cmd.zone));
+  MCNS_ASSIGN_OR_RETURN(ValidSoa soa, validate_soa(cmd.soa));
+  const Timestamp at = now();
+  Zone zone;
+  MCNS_ASSIGN_OR_RETURN(std::uint64_t version, write([&](WriteTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(zone, require_zone(tx, name));
+    if (!apply_soa(soa, zone)) return ok_status();  // nothing to change: not a mutation
+    zone.serial = next_serial(zone.serial, today());
+    zone.updated_at = at;
+    MCNS_RETURN_IF_ERROR(tx.update_zone(zone));
+    mcns::v1::Change change;
+    add_zone_upsert(change, zone);
+    return tx.append_change(zone.name, change, at).status();
+  }));
+  if (version != 0)
+    log::info("zone ", zone.name, " SOA updated by ", who.username, " (serial ", zone.serial, ", version ", version,
+              ")");
+  return zone;
+}
+
+Status ZoneServiceImpl::delete_zone(const auth::Principal& who, std::string_view zone_name) {
+  MCNS_RETURN_IF_ERROR(authz_.can_write_zones(who));
+  MCNS_ASSIGN_OR_RETURN(std::string name, dns::canonical_zone_name(zone_name));
+  const Timestamp at = now();
+  MCNS_ASSIGN_OR_RETURN(std::uint64_t version, write([&](WriteTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(Zone zone, require_zone(tx, name));
+    MCNS_RETURN_IF_ERROR(tx.delete_zone(zone.id));
+    mcns::v1::Change change;
+    change.add_ops()->set_zone_delete(zone.name);
+    return tx.append_change(zone.name, change, at).status();
+  }));
+  log::info("zone ", name, " deleted by ", who.username, " (version ", version, ")");
+  return ok_status();
+}
+
+// ---- records ----
+
+StatusOr<std::vector<Record>> ZoneServiceImpl::list_records(const auth::Principal& who, const RecordFilter& filter) {
+  MCNS_RETURN_IF_ERROR(authz_.can_read(who));
+  MCNS_ASSIGN_OR_RETURN(std::string zone_name, dns::canonical_zone_name(filter.zone));
+  std::optional<std::string> name, type;
+  if (filter.name) {
+    MCNS_ASSIGN_OR_RETURN(name, dns::canonical_record_name(*filter.name, zone_name));
+  }
+  if (filter.type) {
+    const dns::RRTypeInfo* info = dns::find_type(*filter.type);
+    if (!info) return invalid_argument(str_cat("unknown record type \"", *filter.type, "\""));
+    type = std::string(info->mnemonic);
+  }
+  std::vector<Record> records;
+  MCNS_RETURN_IF_ERROR(store_.read([&](ReadTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(Zone zone, require_zone(tx, zone_name));
+    std::optional<std::string_view> name_view, type_view;
+    if (name) name_view = *name;
+    if (type) type_view = *type;
+    MCNS_ASSIGN_OR_RETURN(records, tx.list_records(zone.id, name_view, type_view));
+    return ok_status();
+  }));
+  return records;
+}
+
+StatusOr<Record> ZoneServiceImpl::get_record(const auth::Principal& who, std::string_view zone_name,
+                                             std::int64_t id) {
+  MCNS_RETURN_IF_ERROR(authz_.can_read(who));
+  MCNS_ASSIGN_OR_RETURN(std::string name, dns::canonical_zone_name(zone_name));
+  Record record;
+  MCNS_RETURN_IF_ERROR(store_.read([&](ReadTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(Zone zone, require_zone(tx, name));
+    MCNS_ASSIGN_OR_RETURN(std::optional<Record> found, tx.find_record(zone.id, id));
+    if (!found) return record_not_found(name, id);
+    record = *std::move(found);
+    return ok_status();
+  }));
+  return record;
+}
+
+StatusOr<Record> ZoneServiceImpl::create_record(const auth::Principal& who, const CreateRecord& cmd) {
+  MCNS_RETURN_IF_ERROR(authz_.can_write_some_records(who));
+  MCNS_ASSIGN_OR_RETURN(std::string zone_name, dns::canonical_zone_name(cmd.zone));
+  MCNS_ASSIGN_OR_RETURN(ValidRecord valid, validate_record(zone_name, cmd.fields));
+  MCNS_RETURN_IF_ERROR(authz_.can_write_record(who, valid.name));
+  const Timestamp at = now();
+  Record record;
+  Zone zone;
+  MCNS_ASSIGN_OR_RETURN(std::uint64_t version, write([&](WriteTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(zone, require_zone(tx, zone_name));
+    MCNS_RETURN_IF_ERROR(check_conflicts(tx, zone, valid, /*exclude_id=*/0));
+    record = make_record(zone, valid, at);
+    MCNS_ASSIGN_OR_RETURN(record.id, tx.insert_record(record));
+    zone.serial = next_serial(zone.serial, today());
+    zone.updated_at = at;
+    MCNS_RETURN_IF_ERROR(tx.update_zone(zone));
+    mcns::v1::Change change;
+    add_zone_upsert(change, zone);
+    add_record_op(change, zone, record, /*add=*/true);
+    return tx.append_change(zone.name, change, at).status();
+  }));
+  log::info("zone ", zone.name, ": record ", record.id, " created (", describe(record.name, record.type, record.value),
+            " ttl ", record.ttl, ") by ", who.username, " (serial ", zone.serial, ", version ", version, ")");
+  return record;
+}
+
+StatusOr<Record> ZoneServiceImpl::update_record(const auth::Principal& who, const UpdateRecord& cmd) {
+  MCNS_RETURN_IF_ERROR(authz_.can_write_some_records(who));
+  MCNS_ASSIGN_OR_RETURN(std::string zone_name, dns::canonical_zone_name(cmd.zone));
+  MCNS_ASSIGN_OR_RETURN(ValidRecord valid, validate_record(zone_name, cmd.fields));
+  // Checked before the transaction for the new name, inside it for the old one.
+  MCNS_RETURN_IF_ERROR(authz_.can_write_record(who, valid.name));
+  const Timestamp at = now();
+  Record old_record, record;
+  Zone zone;
+  MCNS_ASSIGN_OR_RETURN(std::uint64_t version, write([&](WriteTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(zone, require_zone(tx, zone_name));
+    MCNS_ASSIGN_OR_RETURN(std::optional<Record> found, tx.find_record(zone.id, cmd.id));
+    if (!found) return record_not_found(zone_name, cmd.id);
+    old_record = *found;
+    MCNS_RETURN_IF_ERROR(authz_.can_update_record(who, old_record.name, valid.name));
+    record = old_record;
+    record.name = valid.name;
+    record.type = std::string(valid.type->mnemonic);
+    record.value = valid.value;
+    record.ttl = valid.ttl;
+    if (record.name == old_record.name && record.type == old_record.type && record.value == old_record.value &&
+        record.ttl == old_record.ttl)
+      return ok_status();  // identical: not a mutation
+    MCNS_RETURN_IF_ERROR(check_conflicts(tx, zone, valid, /*exclude_id=*/record.id));
+    record.updated_at = at;
+    MCNS_RETURN_IF_ERROR(tx.update_record(record));
+    zone.serial = next_serial(zone.serial, today());
+    zone.updated_at = at;
+    MCNS_RETURN_IF_ERROR(tx.update_zone(zone));
+    mcns::v1::Change change;
+    add_zone_upsert(change, zone);
+    add_record_op(change, zone, old_record, /*add=*/false);
+    add_record_op(change, zone, record, /*add=*/true);
+    return tx.append_change(zone.name, change, at).status();
+  }));
+  if (version != 0)
+    log::info("zone ", zone.name, ": record ", record.id, " updated (",
+              describe(old_record.name, old_record.type, old_record.value), " ttl ", old_record.ttl, " -> ",
+              describe(record.name, record.type, record.value), " ttl ", record.ttl, ") by ", who.username,
+              " (serial ", zone.serial, ", version ", version, ")");
+  return record;
+}
+
+Status ZoneServiceImpl::delete_record(const auth::Principal& who, std::string_view zone_name_in, std::int64_t id) {
+  MCNS_RETURN_IF_ERROR(authz_.can_write_some_records(who));
+  MCNS_ASSIGN_OR_RETURN(std::string zone_name, dns::canonical_zone_name(zone_name_in));
+  const Timestamp at = now();
+  Record record;
+  Zone zone;
+  MCNS_ASSIGN_OR_RETURN(std::uint64_t version, write([&](WriteTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(zone, require_zone(tx, zone_name));
+    MCNS_ASSIGN_OR_RETURN(std::optional<Record> found, tx.find_record(zone.id, id));
+    if (!found) return record_not_found(zone_name, id);
+    record = *std::move(found);
+    MCNS_RETURN_IF_ERROR(authz_.can_write_record(who, record.name));
+    MCNS_RETURN_IF_ERROR(tx.delete_record(record.id));
+    zone.serial = next_serial(zone.serial, today());
+    zone.updated_at = at;
+    MCNS_RETURN_IF_ERROR(tx.update_zone(zone));
+    mcns::v1::Change change;
+    add_zone_upsert(change, zone);
+    add_record_op(change, zone, record, /*add=*/false);
+    return tx.append_change(zone.name, change, at).status();
+  }));
+  log::info("zone ", zone.name, ": record ", record.id, " deleted (", describe(record.name, record.type, record.value),
+            ") by ", who.username, " (serial ", zone.serial, ", version ", version, ")");
+  return ok_status();
+}
+
+Status ZoneServiceImpl::authorize_watch(const auth::Principal& who) { return authz_.can_watch(who); }
+
+// ---- import ----
+
+StatusOr<ImportResult> ZoneServiceImpl::import_zone(const auth::Principal& who, const ZoneImport& import) {
+  MCNS_RETURN_IF_ERROR(authz_.can_write_zones(who));
+  MCNS_ASSIGN_OR_RETURN(std::string zone_name, dns::canonical_zone_name(import.zone));
+  MCNS_ASSIGN_OR_RETURN(ValidSoa soa, validate_soa(import.soa));
+
+  // Validate every record, and the set as a whole, before touching the database.
+  using Key = std::tuple<std::string, std::string, std::string>;  // name, type, value
+  std::map<Key, std::pair<ValidRecord, int>> wanted;                // -> record, line
+  std::map<std::string, std::set<std::string>> types_at;            // name -> types
+  for (const ImportRecord& in : import.records) {
+    auto where = [&](const Status& s) { return Status(s.code(), str_cat("line ", in.line, ": ", s.message())); };
+    auto valid = validate_record(zone_name, in.fields);
+    if (!valid.ok()) return where(valid.status());
+    Key key{valid->name, std::string(valid->type->mnemonic), valid->value};
+    if (auto it = wanted.find(key); it != wanted.end())
+      return where(invalid_argument(str_cat("duplicate record ", describe(valid->name, valid->type->mnemonic,
+                                                                          valid->value),
+                                            " (also on line ", it->second.second, ")")));
+    if (valid->type->code == dns::type::kCNAME && valid->name == "@")
+      return where(already_exists(str_cat("CNAME conflict: a CNAME cannot be at the apex of zone \"", zone_name,
+                                          "\" (the apex has SOA and NS records)")));
+    types_at[valid->name].insert(std::string(valid->type->mnemonic));
+    wanted.emplace(std::move(key), std::make_pair(*std::move(valid), in.line));
+  }
+  for (const auto& [name, types] : types_at) {
+    if (!types.contains("CNAME")) continue;
+    std::size_t cnames = 0;
+    for (const auto& [key, rec] : wanted)
+      if (std::get<0>(key) == name && std::get<1>(key) == "CNAME") ++cnames;
+    if (cnames > 1)
+      return already_exists(str_cat("CNAME conflict: \"", name, "\" has more than one CNAME record"));
+    if (types.size() > 1) {
+      std::vector<std::string> others;
+      for (const std::string& t : types)
+        if (t != "CNAME") others.push_back(t);
+      return already_exists(str_cat("CNAME conflict: \"", name, "\" has a CNAME and ", join(others, ", "),
+                                    " records"));
+    }
+  }
+
+  const Timestamp at = now();
+  ImportResult result;
+  MCNS_ASSIGN_OR_RETURN(result.version, write([&](WriteTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(std::optional<Zone> existing, tx.find_zone(zone_name));
+    Zone zone = existing ? *existing : zone_with_defaults(zone_name);
+    bool soa_changed = apply_soa(soa, zone);
+    if (zone.primary_ns.empty() || zone.admin_email.empty())
+      return invalid_argument(str_cat("zone name \"", zone_name, "\" is too long for the default primary_ns and "
+                                      "admin_email: the file needs an SOA record"));
+    result.created = !existing;
+
+    std::vector<Record> current;
+    if (existing) {
+      MCNS_ASSIGN_OR_RETURN(current, tx.list_records(zone.id));
+    }
+    std::vector<Record> removed, added;
+    std::vector<std::pair<Record, Record>> updated;  // old, new
+    std::set<Key> kept;
+    for (const Record& r : current) {
+      auto it = wanted.find(Key{r.name, r.type, r.value});
+      if (it == wanted.end()) {
+        removed.push_back(r);
+        continue;
+      }
+      kept.insert(it->first);
+      if (it->second.first.ttl == r.ttl) {
+        ++result.unchanged;
+      } else {
+        Record changed = r;
+        changed.ttl = it->second.first.ttl;
+        changed.updated_at = at;
+        updated.emplace_back(r, std::move(changed));
+      }
+    }
+    for (const auto& [key, rec] : wanted)
+      if (!kept.contains(key)) added.push_back(make_record(zone, rec.first, at));
+
+    const bool records_changed = !removed.empty() || !added.empty() || !updated.empty();
+    if (existing && !soa_changed && !records_changed && !(import.serial && serial_after(*import.serial, zone.serial))) {
+      result.zone = zone;
+      return ok_status();  // the database already holds exactly this zone
+    }
+
+    // One bump for the whole import; a file serial that is further ahead (a zone moved
+    // from another server, whose secondaries know that serial) is kept.
+    std::uint32_t serial = existing ? next_serial(zone.serial, today()) : first_serial(today());
+    if (import.serial && serial_after(*import.serial, serial)) serial = *import.serial;
+    zone.serial = serial;
+    zone.updated_at = at;
+    if (existing) {
+      MCNS_RETURN_IF_ERROR(tx.update_zone(zone));
+    } else {
+      zone.created_at = at;
+      MCNS_ASSIGN_OR_RETURN(zone.id, tx.insert_zone(zone));
+    }
+
+    mcns::v1::Change change;
+    add_zone_upsert(change, zone);
+    for (const Record& r : removed) {
+      MCNS_RETURN_IF_ERROR(tx.delete_record(r.id));
+      add_record_op(change, zone, r, /*add=*/false);
+    }
+    for (const auto& [old_record, new_record] : updated) {
+      MCNS_RETURN_IF_ERROR(tx.update_record(new_record));
+      add_record_op(change, zone, old_record, /*add=*/false);
+      add_record_op(change, zone, new_record, /*add=*/true);
+    }
+    for (Record& r : added) {
+      r.zone_id = zone.id;
+      MCNS_ASSIGN_OR_RETURN(r.id, tx.insert_record(r));
+      add_record_op(change, zone, r, /*add=*/true);
+    }
+    result.added = added.size();
+    result.removed = removed.size();
+    result.updated = updated.size();
+    result.zone = zone;
+    return tx.append_change(zone.name, change, at).status();
+  }));
+  log::info("zone ", zone_name, " imported by ", who.username, ": ", result.created ? "created, " : "", result.added,
+            " added, ", result.removed, " removed, ", result.updated, " updated, ", result.unchanged,
+            " unchanged (serial ", result.zone.serial, ", version ", result.version, ")");
+  return result;
+}
+
+}  // namespace mcns::control::domain

@@ -1,0 +1,695 @@
+#include "services/control/domain/zone_service_impl.h"
+
+#include <gtest/gtest.h>
+
+#include <latch>
+#include <mutex>
+#include <thread>
+
+#include "common/base/strings.h"
+#include "services/control/store/test_support.h"
+
+namespace mcns::control::domain {
+namespace {
+
+using auth::AccountType;
+using auth::Principal;
+using testing::dump_file;
+using testing::FakeClock;
+using testing::TempDir;
+
+constexpr const char* kSvc = "svc.mcp.metacircular.net";
+constexpr const char* kMcp = "mcp.metacircular.net";
+
+class ZoneServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = open_store();
+    ASSERT_TRUE(store_);
+    svc_ = make_service(*store_);
+  }
+
+  std::unique_ptr<store::Store> open_store() {
+    auto store = store::Store::open(path_, {.migrate = true, .create = true, .clock = clock_.as_clock()});
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  std::unique_ptr<ZoneServiceImpl> make_service(store::Store& store) {
+    return std::make_unique<ZoneServiceImpl>(store, AuthzPolicy{}, clock_.as_clock(), [this](std::uint64_t v) {
+      std::lock_guard lock(commits_mu_);
+      commits_.push_back(v);
+    });
+  }
+
+  std::vector<std::uint64_t> commits() {
+    std::lock_guard lock(commits_mu_);
+    return commits_;
+  }
+
+  StatusOr<Record> add(std::string_view zone, std::string name, std::string type, std::string value,
+                       std::optional<std::int64_t> ttl = std::nullopt, const Principal* who = nullptr) {
+    return svc_->create_record(who ? *who : admin_,
+                               CreateRecord{std::string(zone), RecordFields{std::move(name), std::move(type),
+                                                                            std::move(value), ttl}});
+  }
+
+  std::uint32_t serial(std::string_view zone) { return svc_->get_zone(admin_, zone)->serial; }
+
+  void set_serial(std::string_view zone_name, std::uint32_t serial) {
+    auto v = store_->write([&](store::WriteTx& tx) -> Status {
+      MCNS_ASSIGN_OR_RETURN(auto zone, tx.find_zone(zone_name));
+      if (!zone) return not_found("zone");
+      zone->serial = serial;
+      return tx.update_zone(*zone);
+    });
+    ASSERT_TRUE(v.ok()) << v.status();
+  }
+
+  std::vector<store::VersionedChange> changes_after(std::uint64_t v) {
+    auto changes = store_->changes_after(v, 1000);
+    EXPECT_TRUE(changes.ok()) << changes.status();
+    return changes.ok() ? *changes : std::vector<store::VersionedChange>{};
+  }
+
+  TempDir dir_;
+  std::string path_ = dir_.file("mcns.db");
+  FakeClock clock_;  // 2026-11-29
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<ZoneServiceImpl> svc_;
+  std::mutex commits_mu_;
+  std::vector<std::uint64_t> commits_;
+
+  Principal admin_{"root", "", {"admin"}, AccountType::kHuman};
+  Principal agent_{"mcp-agent", "", {}, AccountType::kSystem};
+  Principal metacrypt_{"metacrypt", "", {}, AccountType::kSystem};
+  Principal reader_{"alice", "", {"user"}, AccountType::kHuman};
+  Principal guest_{"visitor", "", {"guest"}, AccountType::kHuman};
+};
+
+// ---- validation ----
+
+TEST_F(ZoneServiceTest, BadRecordsAreRefusedAndChangeNothing) {
+  const std::string label64(64, 'a');
+  const std::string label63(63, 'b');
+  // Four 63-octet labels are 256 octets before the zone is even added.
+  const std::string too_long = label63 + "." + label63 + "." + label63 + "." + label63;
+  struct Case {
+    std::string zone, name, type, value;
+    std::optional<std::int64_t> ttl;
+    std::string want_message;  // a substring of the error
+  };
+  const Case cases[] = {
+      {kSvc, label64, "A", "10.0.0.1", {}, "longer than 63 octets"},
+      {kSvc, too_long, "A", "10.0.0.1", {}, "longer than 255 octets"},
+      {kSvc, "bad name", "A", "10.0.0.1", {}, "character ' ' is not allowed"},
+      {kSvc, "a!b", "A", "10.0.0.1", {}, "character '!' is not allowed"},
+      {kSvc, "www.", "A", "10.0.0.1", {}, "drop the trailing dot"},
+      {kSvc, "", "A", "10.0.0.1", {}, "empty name"},
+      {kSvc, "-www", "A", "10.0.0.1", {}, "starts or ends with '-'"},
+      {kSvc, "a..b", "A", "10.0.0.1", {}, "empty label"},
+      {kSvc, "a.*", "A", "10.0.0.1", {}, "'*' is only allowed as the leftmost label"},
+      {kSvc, "www", "A", "256.1.1.1", {}, "invalid A value \"256.1.1.1\": not an IPv4 address"},
+      {kSvc, "www", "A", "1.2.3", {}, "not an IPv4 address"},
+      {kSvc, "www", "A", "010.0.0.1", {}, "not an IPv4 address"},
+      {kSvc, "www", "A", "::1", {}, "not an IPv4 address"},
+      {kSvc, "www", "AAAA", "2001:db8::g", {}, "invalid AAAA value"},
+      {kSvc, "www", "AAAA", "10.0.0.1", {}, "not an IPv6 address"},
+      {kSvc, "www", "AAAA", "fe80::1%eth0", {}, "not an IPv6 address"},
+      {kSvc, "www", "CNAME", "bad..name", {}, "invalid CNAME value"},
+      {kSvc, "www", "NS", "ns!.example.com", {}, "invalid NS value"},
+      {kSvc, "www", "A", "", {}, "empty value"},
+      {kSvc, "www", "A", "10.0.0.1", 0, "invalid TTL 0: must be between 1 and 2147483647"},
+      {kSvc, "www", "A", "10.0.0.1", -1, "invalid TTL -1"},
+      {kSvc, "www", "A", "10.0.0.1", 2147483648, "invalid TTL 2147483648"},
+      {kSvc, "www", "XYZ", "10.0.0.1", {}, "unknown record type \"XYZ\""},
+      {kSvc, "www", "", "10.0.0.1", {}, "record type is missing"},
+      {kSvc, "www", "SOA", "a. b. 1 2 3 4 5", {}, "record type SOA cannot be created"},
+      {"bad zone!", "www", "A", "10.0.0.1", {}, "invalid zone name"},
+      {"", "www", "A", "10.0.0.1", {}, "invalid zone name"},
+  };
+  const std::string before = dump_file(path_);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(str_cat(c.zone, " / ", c.name, " ", c.type, " ", c.value));
+    auto r = add(c.zone, c.name, c.type, c.value, c.ttl);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status();
+    EXPECT_NE(r.status().message().find(c.want_message), std::string::npos) << r.status();
+  }
+  EXPECT_EQ(dump_file(path_), before);
+  EXPECT_TRUE(commits().empty());
+}
+
+TEST_F(ZoneServiceTest, GoodRecordsAreStoredCanonically) {
+  const std::string label63(63, 'b');
+  // 63 + 1 + 63 + 1 + 63 + 1 + 30 = 222 characters; with ".svc.mcp.metacircular.net." the
+  // wire form is exactly 255 octets... minus what the zone takes. Built to fit exactly.
+  const std::string zone_part = std::string(kSvc);
+  const std::size_t room = 255 - 2 - zone_part.size() - 1;  // wire: label octets + root
+  std::string longest = label63 + "." + label63 + "." + label63 + ".";
+  longest += std::string(room - longest.size(), 'c');
+  struct Case {
+    std::string name, type, value;
+    std::optional<std::int64_t> ttl;
+    std::string want_name, want_type, want_value;
+    std::uint32_t want_ttl;
+  };
+  const Case cases[] = {
+      {"WWW", "a", "10.0.0.1", {}, "www", "A", "10.0.0.1", 300},
+      {"v6", "AAAA", "2001:DB8:0:0::1", 60, "v6", "AAAA", "2001:db8::1", 60},
+      {"alias", "CNAME", "Web.Example.COM", {}, "alias", "CNAME", "web.example.com.", 300},
+      {"alias2", "cname", "web.example.com.", 1, "alias2", "CNAME", "web.example.com.", 1},
+      {"*.dev", "A", "10.0.0.2", 2147483647, "*.dev", "A", "10.0.0.2", 2147483647},
+      {"_dmarc", "TXT", "v=DMARC1; p=none", {}, "_dmarc", "TXT", "\"v=DMARC1; p=none\"", 300},
+      {"@", "MX", "10 Mail.Example.com.", {}, "@", "MX", "10 mail.example.com.", 300},
+      {label63, "A", "10.0.0.3", {}, label63, "A", "10.0.0.3", 300},
+      {longest, "A", "10.0.0.4", {}, longest, "A", "10.0.0.4", 300},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto r = add("SVC.mcp.metacircular.NET.", c.name, c.type, c.value, c.ttl);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->name, c.want_name);
+    EXPECT_EQ(r->type, c.want_type);
+    EXPECT_EQ(r->value, c.want_value);
+    EXPECT_EQ(r->ttl, c.want_ttl);
+    EXPECT_GT(r->id, 0);
+    auto stored = svc_->get_record(reader_, kSvc, r->id);
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    EXPECT_EQ(stored->value, c.want_value);
+    EXPECT_EQ(stored->created_at, clock_.now());
+  }
+  // One label more than fits is refused.
+  auto too_long = add(kSvc, longest + "c", "A", "10.0.0.5");
+  EXPECT_EQ(too_long.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(ZoneServiceTest, ZoneValidationDefaultsAndForms) {
+  const std::string before = dump_file(path_);
+  struct Bad {
+    CreateZone cmd;
+    std::string want;
+  };
+  const Bad bad[] = {
+      {{"", {}}, "invalid zone name"},
+      {{".", {}}, "root zone"},
+      {{std::string(64, 'a') + ".com", {}}, "longer than 63 octets"},
+      {{"bad_zone!.com", {}}, "character '!' is not allowed"},
+      {{"example.com", {.admin_email = "first.last@example.com"}}, "may not contain dots"},
+      {{"example.com", {.primary_ns = "ns..example.com"}}, "invalid primary_ns"},
+      {{"example.com", {.refresh = 0}}, "invalid refresh 0"},
+      {{"example.com", {.minimum_ttl = 2147483648}}, "invalid minimum_ttl"},
+  };
+  for (const Bad& b : bad) {
+    auto z = svc_->create_zone(admin_, b.cmd);
+    ASSERT_FALSE(z.ok()) << b.cmd.name;
+    EXPECT_EQ(z.status().code(), StatusCode::kInvalidArgument) << z.status();
+    EXPECT_NE(z.status().message().find(b.want), std::string::npos) << z.status();
+  }
+  EXPECT_EQ(dump_file(path_), before);
+
+  auto z = svc_->create_zone(admin_, {"Example.COM.", {}});
+  ASSERT_TRUE(z.ok()) << z.status();
+  EXPECT_EQ(z->name, "example.com");
+  EXPECT_EQ(z->primary_ns, "ns.example.com.");
+  EXPECT_EQ(z->admin_email, "hostmaster.example.com.");
+  EXPECT_EQ(z->refresh, 3600u);
+  EXPECT_EQ(z->retry, 600u);
+  EXPECT_EQ(z->expire, 86400u);
+  EXPECT_EQ(z->minimum_ttl, 300u);
+  EXPECT_EQ(z->serial, 2026112901u);
+  EXPECT_EQ(svc_->get_zone(reader_, "EXAMPLE.com.")->id, z->id);
+
+  auto z2 = svc_->create_zone(admin_, {"example.org", {.primary_ns = "ns1.example.org", .admin_email =
+                                                                                             "admin@example.org"}});
+  ASSERT_TRUE(z2.ok()) << z2.status();
+  EXPECT_EQ(z2->primary_ns, "ns1.example.org.");
+  EXPECT_EQ(z2->admin_email, "admin.example.org.");
+
+  auto dup = svc_->create_zone(admin_, {"EXAMPLE.com", {}});
+  EXPECT_EQ(dup.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(dup.status().message(), "zone \"example.com\" already exists");
+}
+
+TEST_F(ZoneServiceTest, ListsAndFilters) {
+  auto zones = svc_->list_zones(reader_);
+  ASSERT_TRUE(zones.ok());
+  ASSERT_EQ(zones->size(), 2u);
+  EXPECT_EQ((*zones)[0].name, kMcp);
+  EXPECT_EQ((*zones)[1].name, kSvc);
+
+  auto all = svc_->list_records(reader_, {kSvc, {}, {}});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 9u);
+  auto mcr = svc_->list_records(reader_, {kSvc, "MCR", {}});
+  ASSERT_TRUE(mcr.ok());
+  ASSERT_EQ(mcr->size(), 2u);
+  EXPECT_EQ((*mcr)[0].name, "mcr");
+  auto ns = svc_->list_records(reader_, {kSvc, {}, "ns"});
+  ASSERT_TRUE(ns.ok());
+  ASSERT_EQ(ns->size(), 1u);
+  EXPECT_EQ((*ns)[0].name, "@");
+  EXPECT_EQ(svc_->list_records(reader_, {kSvc, "mcr", "AAAA"})->size(), 0u);
+
+  EXPECT_EQ(svc_->list_records(reader_, {kSvc, {}, "BOGUS"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(svc_->list_records(reader_, {kSvc, "www.", {}}).status().code(), StatusCode::kInvalidArgument);
+  auto missing = svc_->list_records(reader_, {"nope.example", {}, {}});
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(), "zone \"nope.example\" not found");
+}
+
+TEST_F(ZoneServiceTest, NotFoundCases) {
+  EXPECT_EQ(svc_->get_zone(reader_, "nope.example").status().code(), StatusCode::kNotFound);
+  auto in_svc = svc_->list_records(reader_, {kSvc, "mcr", {}});
+  std::int64_t svc_id = (*in_svc)[0].id;
+  // A record id of another zone is not found in this one.
+  auto other = svc_->get_record(reader_, kMcp, svc_id);
+  EXPECT_EQ(other.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(other.status().message(), str_cat("record ", svc_id, " not found in zone \"", kMcp, "\""));
+  const std::string before = dump_file(path_);
+  EXPECT_EQ(svc_->delete_record(admin_, kMcp, svc_id).code(), StatusCode::kNotFound);
+  EXPECT_EQ(svc_->delete_record(admin_, kSvc, 999999).code(), StatusCode::kNotFound);
+  EXPECT_EQ(svc_->update_record(admin_, {kMcp, svc_id, {"x", "A", "10.0.0.1", {}}}).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(svc_->update_zone(admin_, {"nope.example", {.refresh = 10}}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(svc_->delete_zone(admin_, "nope.example").code(), StatusCode::kNotFound);
+  EXPECT_EQ(add("nope.example", "www", "A", "10.0.0.1").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(dump_file(path_), before);
+  EXPECT_TRUE(commits().empty());
+}
+
+// ---- CNAME exclusivity ----
+
+TEST_F(ZoneServiceTest, CnameRefusedWhereOtherDataExists) {
+  const std::string before = dump_file(path_);
+  auto r = add(kSvc, "mcr", "CNAME", "elsewhere.example.com");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(r.status().message(), "CNAME conflict: \"mcr\" already has A records");
+  EXPECT_EQ(dump_file(path_), before);
+}
+
+TEST_F(ZoneServiceTest, OtherDataRefusedWhereCnameExists) {
+  ASSERT_TRUE(add(kSvc, "www", "CNAME", "web.example.com").ok());
+  const std::string before = dump_file(path_);
+  auto a = add(kSvc, "WWW", "A", "10.0.0.1");
+  EXPECT_EQ(a.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(a.status().message(), "CNAME conflict: \"www\" already has a CNAME record, so it cannot have A records");
+  EXPECT_EQ(add(kSvc, "www", "TXT", "hello").status().code(), StatusCode::kAlreadyExists);
+  auto second = add(kSvc, "www", "CNAME", "other.example.com");
+  EXPECT_EQ(second.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(second.status().message().find("already has a CNAME record"), std::string::npos);
+  auto same = add(kSvc, "www", "CNAME", "WEB.example.com.");
+  EXPECT_EQ(same.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(same.status().message(), "record already exists: www CNAME web.example.com.");
+  EXPECT_EQ(dump_file(path_), before);
+  // The same name in another zone is another name.
+  EXPECT_TRUE(add(kMcp, "www", "A", "10.0.0.1").ok());
+}
+
+TEST_F(ZoneServiceTest, CnameRefusedAtTheApex) {
+  const std::string before = dump_file(path_);
+  auto r = add(kSvc, "@", "CNAME", "elsewhere.example.com");
+  EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(r.status().message().find("CNAME conflict: a CNAME cannot be at the apex"), std::string::npos);
+  // Also in a zone whose apex holds nothing yet.
+  ASSERT_TRUE(svc_->create_zone(admin_, {"empty.example", {}}).ok());
+  const std::string after_zone = dump_file(path_);
+  EXPECT_EQ(add("empty.example", "@", "CNAME", "x.example.com").status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(dump_file(path_), after_zone);
+}
+
+TEST_F(ZoneServiceTest, UpdatesObeyCnameExclusivity) {
+  auto alias = add(kSvc, "alias", "CNAME", "a.example.com");
+  ASSERT_TRUE(alias.ok());
+  auto lone = add(kSvc, "lone", "A", "10.0.0.9");
+  ASSERT_TRUE(lone.ok());
+  const std::string before = dump_file(path_);
+  // Moving an A record onto a CNAME's name, or turning it into a CNAME where A records live.
+  EXPECT_EQ(svc_->update_record(admin_, {kSvc, lone->id, {"alias", "A", "10.0.0.9", {}}}).status().code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(svc_->update_record(admin_, {kSvc, lone->id, {"mcr", "CNAME", "x.example.com", {}}}).status().code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(svc_->update_record(admin_, {kSvc, lone->id, {"@", "CNAME", "x.example.com", {}}}).status().code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(dump_file(path_), before);
+  // A CNAME does not conflict with itself: its target and TTL can change in place.
+  auto moved = svc_->update_record(admin_, {kSvc, alias->id, {"alias", "CNAME", "b.example.com", 60}});
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->id, alias->id);
+  EXPECT_EQ(moved->value, "b.example.com.");
+  // A lone A record can become a CNAME.
+  auto turned = svc_->update_record(admin_, {kSvc, lone->id, {"lone", "CNAME", "c.example.com", {}}});
+  EXPECT_TRUE(turned.ok()) << turned.status();
+}
+
+TEST_F(ZoneServiceTest, RacingCnameAndAExactlyOneWins) {
+  // Two stores on one file: no shared mutex, so only the transaction's check decides.
+  auto other_store = open_store();
+  ASSERT_TRUE(other_store);
+  auto other_svc = make_service(*other_store);
+  constexpr int kRounds = 60;
+  int cname_wins = 0, a_wins = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    std::string name = str_cat("race", round);
+    std::latch start(2);
+    StatusOr<Record> cname = internal_error("not run"), a = internal_error("not run");
+    std::thread t1([&] {
+      start.arrive_and_wait();
+      cname = svc_->create_record(agent_, {kSvc, {name, "CNAME", "target.example.com", {}}});
+    });
+    std::thread t2([&] {
+      start.arrive_and_wait();
+      a = other_svc->create_record(agent_, {kSvc, {name, "A", "10.1.2.3", {}}});
+    });
+    t1.join();
+    t2.join();
+    ASSERT_NE(cname.ok(), a.ok()) << "round " << round << ": " << cname.status() << " / " << a.status();
+    const Status& loser = cname.ok() ? a.status() : cname.status();
+    EXPECT_EQ(loser.code(), StatusCode::kAlreadyExists) << loser;
+    EXPECT_NE(loser.message().find("CNAME conflict"), std::string::npos) << loser;
+    (cname.ok() ? cname_wins : a_wins)++;
+    auto at_name = svc_->list_records(reader_, {kSvc, name, {}});
+    ASSERT_TRUE(at_name.ok());
+    EXPECT_EQ(at_name->size(), 1u);
+  }
+  EXPECT_EQ(cname_wins + a_wins, kRounds);
+  // Exactly one commit (and one change-log row) per winner.
+  EXPECT_EQ(*store_->latest_version(), static_cast<std::uint64_t>(kRounds));
+  EXPECT_EQ(serial(kSvc), 2026112901u + kRounds);
+}
+
+// ---- serials ----
+
+TEST_F(ZoneServiceTest, SerialSameDayIncrementsNewDayResets) {
+  EXPECT_EQ(serial(kSvc), 2026112901u);
+  ASSERT_TRUE(add(kSvc, "a1", "A", "10.0.0.1").ok());
+  EXPECT_EQ(serial(kSvc), 2026112902u);
+  ASSERT_TRUE(add(kSvc, "a2", "A", "10.0.0.1").ok());
+  EXPECT_EQ(serial(kSvc), 2026112903u);
+  EXPECT_EQ(serial(kMcp), 2026112901u);  // other zones are untouched
+  clock_.set(2026, 11, 30, 0, 0);
+  ASSERT_TRUE(add(kSvc, "a3", "A", "10.0.0.1").ok());
+  EXPECT_EQ(serial(kSvc), 2026113001u);
+  clock_.set(2027, 1, 1, 23, 59);
+  ASSERT_TRUE(svc_->update_zone(admin_, {kSvc, {.refresh = 7200}}).ok());
+  EXPECT_EQ(serial(kSvc), 2027010101u);
+}
+
+TEST_F(ZoneServiceTest, SerialNeverGoesBackwards) {
+  set_serial(kSvc, 2026112999);
+  ASSERT_TRUE(add(kSvc, "a1", "A", "10.0.0.1").ok());
+  EXPECT_EQ(serial(kSvc), 2026113000u);  // NN would pass 99: plain increment
+  ASSERT_TRUE(add(kSvc, "a2", "A", "10.0.0.1").ok());
+  EXPECT_EQ(serial(kSvc), 2026113001u);
+  set_serial(kMcp, 2030010100);
+  ASSERT_TRUE(add(kMcp, "a1", "A", "10.0.0.1").ok());
+  EXPECT_EQ(serial(kMcp), 2030010101u);  // ahead of today: plain increment
+}
+
+TEST_F(ZoneServiceTest, EachMutationBumpsTheSerialExactlyOnce) {
+  std::uint32_t s = serial(kSvc);
+  auto r = add(kSvc, "x", "A", "10.0.0.1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(serial(kSvc), ++s);
+  ASSERT_TRUE(svc_->update_record(admin_, {kSvc, r->id, {"x", "A", "10.0.0.2", {}}}).ok());
+  EXPECT_EQ(serial(kSvc), ++s);
+  // An update to identical values is not a mutation.
+  ASSERT_TRUE(svc_->update_record(admin_, {kSvc, r->id, {"X", "A", "10.0.0.2", 300}}).ok());
+  EXPECT_EQ(serial(kSvc), s);
+  ASSERT_TRUE(svc_->update_zone(admin_, {kSvc, {.retry = 900}}).ok());
+  EXPECT_EQ(serial(kSvc), ++s);
+  ASSERT_TRUE(svc_->update_zone(admin_, {kSvc, {.retry = 900}}).ok());
+  EXPECT_EQ(serial(kSvc), s);
+  ASSERT_TRUE(svc_->delete_record(admin_, kSvc, r->id).ok());
+  EXPECT_EQ(serial(kSvc), ++s);
+  // A refused mutation does not bump.
+  ASSERT_FALSE(add(kSvc, "mcr", "CNAME", "x.example.com").ok());
+  EXPECT_EQ(serial(kSvc), s);
+  EXPECT_EQ(commits().size(), 4u);
+}
+
+// ---- change log ----
+
+TEST_F(ZoneServiceTest, EveryCommittedMutationAppendsOneChange) {
+  ASSERT_TRUE(svc_->create_zone(admin_, {"example.com", {}}).ok());
+  auto rec = add("example.com", "www", "A", "10.0.0.1");
+  ASSERT_TRUE(rec.ok());
+  auto upd = svc_->update_record(admin_, {"example.com", rec->id, {"web", "A", "10.0.0.2", 60}});
+  ASSERT_TRUE(upd.ok());
+  ASSERT_TRUE(svc_->delete_record(admin_, "example.com", rec->id).ok());
+  ASSERT_TRUE(svc_->update_zone(admin_, {"example.com", {.admin_email = "me@example.com"}}).ok());
+  ASSERT_TRUE(svc_->delete_zone(admin_, "example.com").ok());
+
+  EXPECT_EQ(commits(), (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6}));
+  auto changes = changes_after(0);
+  ASSERT_EQ(changes.size(), 6u);
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    EXPECT_EQ(changes[i].version, i + 1);
+    EXPECT_EQ(changes[i].zone, "example.com");
+  }
+  // create_zone: the zone's SOA.
+  ASSERT_EQ(changes[0].change.ops_size(), 1);
+  EXPECT_EQ(changes[0].change.ops(0).zone_upsert().serial(), 2026112901u);
+  EXPECT_EQ(changes[0].change.ops(0).zone_upsert().primary_ns(), "ns.example.com.");
+  // create_record: new SOA + the record.
+  ASSERT_EQ(changes[1].change.ops_size(), 2);
+  EXPECT_EQ(changes[1].change.ops(0).zone_upsert().serial(), 2026112902u);
+  const auto& added = changes[1].change.ops(1).record_add();
+  EXPECT_EQ(added.zone(), "example.com");
+  EXPECT_EQ(added.record().id(), rec->id);
+  EXPECT_EQ(added.record().name(), "www");
+  EXPECT_EQ(added.record().type(), "A");
+  EXPECT_EQ(added.record().value(), "10.0.0.1");
+  EXPECT_EQ(added.record().ttl(), 300u);
+  // update_record: SOA, remove(old), add(new) with the same id.
+  ASSERT_EQ(changes[2].change.ops_size(), 3);
+  EXPECT_EQ(changes[2].change.ops(0).zone_upsert().serial(), 2026112903u);
+  EXPECT_EQ(changes[2].change.ops(1).record_remove().record().name(), "www");
+  EXPECT_EQ(changes[2].change.ops(1).record_remove().record().value(), "10.0.0.1");
+  EXPECT_EQ(changes[2].change.ops(2).record_add().record().name(), "web");
+  EXPECT_EQ(changes[2].change.ops(2).record_add().record().ttl(), 60u);
+  EXPECT_EQ(changes[2].change.ops(2).record_add().record().id(), rec->id);
+  // delete_record: SOA + remove.
+  ASSERT_EQ(changes[3].change.ops_size(), 2);
+  EXPECT_EQ(changes[3].change.ops(1).record_remove().record().name(), "web");
+  // update_zone: the new SOA only.
+  ASSERT_EQ(changes[4].change.ops_size(), 1);
+  EXPECT_EQ(changes[4].change.ops(0).zone_upsert().admin_email(), "me.example.com.");
+  EXPECT_EQ(changes[4].change.ops(0).zone_upsert().serial(), 2026112905u);
+  // delete_zone.
+  ASSERT_EQ(changes[5].change.ops_size(), 1);
+  EXPECT_EQ(changes[5].change.ops(0).zone_delete(), "example.com");
+
+  EXPECT_EQ(changes_after(4).size(), 2u);
+  EXPECT_EQ(changes_after(4)[0].version, 5u);
+  EXPECT_TRUE(changes_after(6).empty());
+}
+
+TEST_F(ZoneServiceTest, RefusedMutationsAppendNothingAndNotifyNobody) {
+  ASSERT_TRUE(add(kSvc, "www", "CNAME", "web.example.com").ok());
+  ASSERT_EQ(commits().size(), 1u);
+  const std::string before = dump_file(path_);
+  EXPECT_FALSE(add(kSvc, "www", "A", "10.0.0.1").ok());                   // conflict
+  EXPECT_FALSE(add(kSvc, "mcr", "A", "192.168.88.181").ok());             // duplicate
+  EXPECT_FALSE(add(kSvc, "x", "A", "10.0.0.1", 0).ok());                  // invalid
+  EXPECT_FALSE(add(kSvc, "x", "A", "10.0.0.1", {}, &reader_).ok());       // not allowed
+  EXPECT_FALSE(svc_->create_zone(admin_, {kSvc, {}}).ok());               // exists
+  EXPECT_EQ(dump_file(path_), before);
+  EXPECT_EQ(commits().size(), 1u);
+  EXPECT_EQ(*store_->latest_version(), 1u);
+  auto next = add(kSvc, "y", "A", "10.0.0.1");
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(commits(), (std::vector<std::uint64_t>{1, 2}));
+}
+
+TEST_F(ZoneServiceTest, DeleteZoneRemovesItsRecords) {
+  ASSERT_TRUE(svc_->delete_zone(admin_, "SVC.mcp.metacircular.net").ok());
+  EXPECT_EQ(svc_->list_zones(reader_)->size(), 1u);
+  auto snap = store_->read_snapshot();
+  ASSERT_TRUE(snap.ok());
+  ASSERT_EQ(snap->zones.size(), 1u);
+  EXPECT_EQ(snap->version, 1u);
+  // The name can be used again, starting from a fresh serial.
+  auto again = svc_->create_zone(admin_, {kSvc, {}});
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(svc_->list_records(reader_, {kSvc, {}, {}})->empty());
+}
+
+// ---- authorization through the service ----
+
+TEST_F(ZoneServiceTest, AuthorizationMatrix) {
+  const std::string before = dump_file(path_);
+  auto denied = [](const Status& s) { return s.code() == StatusCode::kPermissionDenied; };
+  std::int64_t mcr_id = (*svc_->list_records(admin_, {kSvc, "mcr", {}}))[0].id;
+  std::int64_t metacrypt_id = (*svc_->list_records(admin_, {kSvc, "metacrypt", {}}))[0].id;
+
+  // Zones: admin only.
+  for (const Principal* p : {&agent_, &metacrypt_, &reader_, &guest_}) {
+    SCOPED_TRACE(p->username);
+    EXPECT_TRUE(denied(svc_->create_zone(*p, {"new.example", {}}).status()));
+    EXPECT_TRUE(denied(svc_->update_zone(*p, {kSvc, {.refresh = 1}}).status()));
+    EXPECT_TRUE(denied(svc_->delete_zone(*p, kSvc)));
+  }
+  // Reads: everyone but the guest.
+  for (const Principal* p : {&admin_, &agent_, &metacrypt_, &reader_}) {
+    EXPECT_TRUE(svc_->list_zones(*p).ok());
+    EXPECT_TRUE(svc_->get_zone(*p, kSvc).ok());
+    EXPECT_TRUE(svc_->list_records(*p, {kSvc, {}, {}}).ok());
+    EXPECT_TRUE(svc_->get_record(*p, kSvc, mcr_id).ok());
+  }
+  EXPECT_TRUE(denied(svc_->list_zones(guest_).status()));
+  EXPECT_TRUE(denied(svc_->get_zone(guest_, kSvc).status()));
+  EXPECT_TRUE(denied(svc_->list_records(guest_, {kSvc, {}, {}}).status()));
+  EXPECT_TRUE(denied(svc_->get_record(guest_, kSvc, mcr_id).status()));
+
+  // A read-only user and a guest may not touch records; the check comes before
+  // validation, so even bad input says "permission denied".
+  for (const Principal* p : {&reader_, &guest_}) {
+    EXPECT_TRUE(denied(add(kSvc, "x", "A", "10.0.0.1", {}, p).status()));
+    EXPECT_TRUE(denied(add(kSvc, "bad name!", "A", "nope", {}, p).status()));
+    EXPECT_TRUE(denied(svc_->update_record(*p, {kSvc, mcr_id, {"mcr", "A", "10.0.0.1", {}}}).status()));
+    EXPECT_TRUE(denied(svc_->delete_record(*p, kSvc, mcr_id)));
+  }
+  // A system account changes only its own name, both before and after an update.
+  EXPECT_TRUE(denied(add(kSvc, "mcr", "A", "10.0.0.1", {}, &metacrypt_).status()));
+  EXPECT_TRUE(denied(svc_->delete_record(metacrypt_, kSvc, mcr_id)));
+  EXPECT_TRUE(denied(svc_->update_record(metacrypt_, {kSvc, mcr_id, {"metacrypt", "A", "10.0.0.1", {}}}).status()));
+  EXPECT_TRUE(
+      denied(svc_->update_record(metacrypt_, {kSvc, metacrypt_id, {"mcr", "A", "10.0.0.1", {}}}).status()));
+  EXPECT_EQ(dump_file(path_), before);
+  EXPECT_TRUE(commits().empty());
+
+  auto own = add(kSvc, "MetaCrypt", "A", "10.0.0.7", {}, &metacrypt_);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_TRUE(svc_->update_record(metacrypt_, {kSvc, own->id, {"metacrypt", "A", "10.0.0.8", {}}}).ok());
+  EXPECT_TRUE(svc_->delete_record(metacrypt_, kSvc, own->id).ok());
+  // The record admin changes any record, but no zone.
+  auto any = add(kSvc, "anything", "A", "10.0.0.9", {}, &agent_);
+  ASSERT_TRUE(any.ok()) << any.status();
+  EXPECT_TRUE(svc_->update_record(agent_, {kSvc, mcr_id, {"mcr", "A", "10.0.0.10", {}}}).ok());
+  EXPECT_TRUE(svc_->delete_record(agent_, kSvc, any->id).ok());
+  // Admin: everything.
+  EXPECT_TRUE(svc_->update_zone(admin_, {kSvc, {.refresh = 1800}}).ok());
+
+  // Watch: admins and [sync] allowed_accounts.
+  EXPECT_TRUE(svc_->authorize_watch(admin_).ok());
+  EXPECT_TRUE(svc_->authorize_watch(Principal{"MCNS-DNS", "", {}, AccountType::kSystem}).ok());
+  EXPECT_TRUE(denied(svc_->authorize_watch(agent_)));
+  EXPECT_TRUE(denied(svc_->authorize_watch(reader_)));
+  EXPECT_TRUE(denied(svc_->authorize_watch(guest_)));
+}
+
+TEST_F(ZoneServiceTest, PolicyComesFromConfiguration) {
+  ZoneServiceImpl custom(*store_, AuthzPolicy{{"deployer"}, {"edge"}}, clock_.as_clock());
+  Principal deployer{"Deployer", "", {}, AccountType::kSystem};
+  EXPECT_TRUE(custom.create_record(deployer, {kSvc, {"mcr", "A", "10.0.0.1", {}}}).ok());
+  // mcp-agent is a record admin only because the default policy says so.
+  EXPECT_EQ(custom.create_record(agent_, {kSvc, {"mcr", "A", "10.0.0.2", {}}}).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_TRUE(custom.authorize_watch(Principal{"edge", "", {}, AccountType::kSystem}).ok());
+  EXPECT_EQ(custom.authorize_watch(Principal{"mcns-dns", "", {}, AccountType::kSystem}).code(),
+            StatusCode::kPermissionDenied);
+}
+
+// ---- import ----
+
+ZoneImport example_import() {
+  ZoneImport in;
+  in.zone = "example.com";
+  in.soa = {.primary_ns = "ns1.example.com.", .admin_email = "admin.example.com.", .refresh = 7200,
+            .retry = 900, .expire = 604800, .minimum_ttl = 60};
+  in.serial = 1;
+  in.records = {{{"@", "NS", "ns1.example.com.", 3600}, 3},
+                {{"www", "A", "10.0.0.1", 300}, 4},
+                {{"www", "AAAA", "2001:db8::1", 300}, 5},
+                {{"alias", "CNAME", "www.example.com.", 300}, 6}};
+  return in;
+}
+
+TEST_F(ZoneServiceTest, ImportCreatesAZoneInOneChange) {
+  auto r = svc_->import_zone(admin_, example_import());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->created);
+  EXPECT_EQ(r->added, 4u);
+  EXPECT_EQ(r->version, 1u);
+  EXPECT_EQ(r->zone.serial, 2026112901u);  // the file's serial 1 is behind today01
+  EXPECT_EQ(r->zone.refresh, 7200u);
+  EXPECT_EQ(svc_->list_records(reader_, {"example.com", {}, {}})->size(), 4u);
+  auto changes = changes_after(0);
+  ASSERT_EQ(changes.size(), 1u);
+  ASSERT_EQ(changes[0].change.ops_size(), 5);
+  EXPECT_TRUE(changes[0].change.ops(0).has_zone_upsert());
+  for (int i = 1; i < 5; ++i) EXPECT_TRUE(changes[0].change.ops(i).has_record_add());
+  EXPECT_EQ(commits(), (std::vector<std::uint64_t>{1}));
+}
+
+TEST_F(ZoneServiceTest, ImportReplacesRecordsKeepingUnchangedIds) {
+  ASSERT_TRUE(svc_->import_zone(admin_, example_import()).ok());
+  auto www = (*svc_->list_records(reader_, {"example.com", "www", "A"}))[0];
+  ZoneImport next = example_import();
+  next.records = {{{"@", "NS", "ns1.example.com.", 3600}, 3},
+                  {{"www", "A", "10.0.0.1", 120}, 4},       // TTL changed
+                  {{"mail", "A", "10.0.0.5", 300}, 5}};     // new; AAAA and CNAME gone
+  auto r = svc_->import_zone(admin_, next);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->created);
+  EXPECT_EQ(r->added, 1u);
+  EXPECT_EQ(r->removed, 2u);
+  EXPECT_EQ(r->updated, 1u);
+  EXPECT_EQ(r->unchanged, 1u);
+  EXPECT_EQ(r->zone.serial, 2026112902u);  // bumped once
+  auto www_after = (*svc_->list_records(reader_, {"example.com", "www", "A"}))[0];
+  EXPECT_EQ(www_after.id, www.id);
+  EXPECT_EQ(www_after.ttl, 120u);
+  EXPECT_EQ(changes_after(1).size(), 1u);
+
+  // The same file again changes nothing.
+  auto same = svc_->import_zone(admin_, next);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->version, 0u);
+  EXPECT_EQ(same->zone.serial, 2026112902u);
+  EXPECT_EQ(commits().size(), 2u);
+}
+
+TEST_F(ZoneServiceTest, ImportKeepsAFileSerialThatIsAhead) {
+  ZoneImport in = example_import();
+  in.serial = 2030010105;
+  auto r = svc_->import_zone(admin_, in);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->zone.serial, 2030010105u);
+}
+
+TEST_F(ZoneServiceTest, BadImportsChangeNothing) {
+  ASSERT_TRUE(svc_->import_zone(admin_, example_import()).ok());
+  const std::string before = dump_file(path_);
+  struct Case {
+    std::vector<ImportRecord> records;
+    std::string want;
+  };
+  const Case cases[] = {
+      {{{{"www", "A", "300.0.0.1", 300}, 7}}, "line 7: invalid A value"},
+      {{{{"www", "A", "10.0.0.1", 300}, 7}, {{"www", "A", "10.0.0.1", 60}, 9}}, "line 9: duplicate record"},
+      {{{{"www", "A", "10.0.0.1", 300}, 7}, {{"www", "CNAME", "x.example.com.", 60}, 9}}, "CNAME conflict"},
+      {{{{"@", "CNAME", "x.example.com.", 60}, 4}}, "line 4: CNAME conflict"},
+      {{{{"a", "CNAME", "x.example.com.", 60}, 4}, {{"a", "CNAME", "y.example.com.", 60}, 5}}, "more than one CNAME"},
+      {{{{"ok", "A", "10.0.0.1", 300}, 4}, {{"bad name", "A", "10.0.0.1", 300}, 5}}, "line 5: invalid record name"},
+      {{{{"x", "A", "10.0.0.1", 0}, 8}}, "line 8: invalid TTL 0"},
+  };
+  for (const Case& c : cases) {
+    ZoneImport in = example_import();
+    in.records = c.records;
+    auto r = svc_->import_zone(admin_, in);
+    ASSERT_FALSE(r.ok()) << c.want;
+    EXPECT_NE(r.status().message().find(c.want), std::string::npos) << r.status();
+  }
+  ZoneImport bad_soa = example_import();
+  bad_soa.soa.refresh = 0;
+  EXPECT_EQ(svc_->import_zone(admin_, bad_soa).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(svc_->import_zone(agent_, example_import()).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(dump_file(path_), before);
+  EXPECT_EQ(commits().size(), 1u);
+}
+
+}  // namespace
+}  // namespace mcns::control::domain

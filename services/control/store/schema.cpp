@@ -1,0 +1,102 @@
+// The store's numbered migrations. Never edit a released migration: add a new one.
+#include <array>
+#include <string_view>
+
+#include "common/base/strings.h"
+#include "services/control/store/store.h"
+
+namespace mcns::control::store {
+namespace {
+
+// Migration 1: the schema of SPEC section 5. AUTOINCREMENT on every table: record and
+// zone ids are handed to API clients, and versions to frontends, so a deleted id must
+// never come back meaning something else. The CHECKs repeat the domain's invariants as a
+// last line of defence against a bug writing non-canonical data.
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE zones (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  name        TEXT    NOT NULL UNIQUE CHECK (name <> '' AND name = lower(name)),
+  primary_ns  TEXT    NOT NULL,
+  admin_email TEXT    NOT NULL,
+  refresh     INTEGER NOT NULL CHECK (refresh BETWEEN 0 AND 4294967295),
+  retry       INTEGER NOT NULL CHECK (retry BETWEEN 0 AND 4294967295),
+  expire      INTEGER NOT NULL CHECK (expire BETWEEN 0 AND 4294967295),
+  minimum_ttl INTEGER NOT NULL CHECK (minimum_ttl BETWEEN 0 AND 4294967295),
+  serial      INTEGER NOT NULL CHECK (serial BETWEEN 0 AND 4294967295),
+  created_at  TEXT    NOT NULL,
+  updated_at  TEXT    NOT NULL
+);
+CREATE TABLE records (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  zone_id    INTEGER NOT NULL REFERENCES zones (id) ON DELETE CASCADE,
+  name       TEXT    NOT NULL CHECK (name <> '' AND name = lower(name)),
+  type       TEXT    NOT NULL CHECK (type <> '' AND type = upper(type)),
+  value      TEXT    NOT NULL CHECK (value <> ''),
+  ttl        INTEGER NOT NULL CHECK (ttl BETWEEN 1 AND 2147483647),
+  created_at TEXT    NOT NULL,
+  updated_at TEXT    NOT NULL,
+  UNIQUE (zone_id, name, type, value)
+);
+CREATE TABLE change_log (
+  version    INTEGER PRIMARY KEY AUTOINCREMENT,
+  zone       TEXT    NOT NULL,
+  created_at TEXT    NOT NULL,
+  payload    BLOB    NOT NULL
+);
+)sql";
+
+// Migration 2: the platform's two zones (SPEC section 5).
+constexpr std::string_view kPrimaryNs = "ns.mcp.metacircular.net.";
+constexpr std::string_view kAdminEmail = "admin.metacircular.net.";
+constexpr std::array<std::string_view, 2> kAddresses = {"192.168.88.181", "100.95.252.120"};
+
+struct SeedZone {
+  std::string_view name;
+  std::array<std::string_view, 4> hosts;  // empty entries unused
+};
+constexpr std::array<SeedZone, 2> kSeedZones = {{
+    {"svc.mcp.metacircular.net", {"metacrypt", "mcr", "sgard", "mcp-agent"}},
+    {"mcp.metacircular.net", {"rift", "ns", "", ""}},
+}};
+
+Status seed(sqlite::Db& db, const Clock& clock) {
+  auto now = clock();
+  std::string stamp = format_time(std::chrono::floor<std::chrono::seconds>(now));
+  std::int64_t serial = static_cast<std::int64_t>(utc_date_number(now)) * 100 + 1;  // today's YYYYMMDD01
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement zone,
+                        db.prepare("INSERT OR IGNORE INTO zones (name, primary_ns, admin_email, refresh, retry, "
+                                   "expire, minimum_ttl, serial, created_at, updated_at) "
+                                   "VALUES (?, ?, ?, 3600, 600, 86400, 300, ?, ?, ?)"));
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement record,
+                        db.prepare("INSERT OR IGNORE INTO records (zone_id, name, type, value, ttl, created_at, "
+                                   "updated_at) SELECT id, ?, ?, ?, 300, ?, ? FROM zones WHERE name = ?"));
+  auto add_record = [&](std::string_view zone_name, std::string_view name, std::string_view type,
+                        std::string_view value) -> Status {
+    record.reset();
+    MCNS_RETURN_IF_ERROR(record.bind(name, type, value, stamp, stamp, zone_name));
+    return record.run();
+  };
+  for (const SeedZone& z : kSeedZones) {
+    zone.reset();
+    MCNS_RETURN_IF_ERROR(zone.bind(z.name, kPrimaryNs, kAdminEmail, serial, stamp, stamp));
+    MCNS_RETURN_IF_ERROR(zone.run());
+    MCNS_RETURN_IF_ERROR(add_record(z.name, "@", "NS", kPrimaryNs));
+    for (std::string_view host : z.hosts) {
+      if (host.empty()) continue;
+      for (std::string_view address : kAddresses) MCNS_RETURN_IF_ERROR(add_record(z.name, host, "A", address));
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+std::vector<sqlite::Migration> migrations(Clock clock) {
+  if (!clock) clock = [] { return std::chrono::system_clock::now(); };
+  return {
+      {1, "schema: zones, records, change_log", [](sqlite::Db& db) { return db.exec(kSchema); }},
+      {2, "seed the platform zones", [clock](sqlite::Db& db) { return seed(db, clock); }},
+  };
+}
+
+}  // namespace mcns::control::store

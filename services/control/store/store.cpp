@@ -1,0 +1,471 @@
+#include "services/control/store/store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <ctime>
+#include <unordered_map>
+
+#include "common/base/log.h"
+#include "common/base/strings.h"
+
+namespace mcns::control::store {
+namespace {
+
+using domain::Record;
+using domain::Timestamp;
+using domain::Zone;
+
+constexpr std::string_view kZoneColumns =
+    "id, name, primary_ns, admin_email, refresh, retry, expire, minimum_ttl, serial, created_at, updated_at";
+constexpr std::string_view kRecordColumns = "id, zone_id, name, type, value, ttl, created_at, updated_at";
+
+StatusOr<Zone> zone_from_row(const sqlite::Statement& s) {
+  Zone z;
+  z.id = s.int64(0);
+  z.name = s.text(1);
+  z.primary_ns = s.text(2);
+  z.admin_email = s.text(3);
+  z.refresh = static_cast<std::uint32_t>(s.int64(4));
+  z.retry = static_cast<std::uint32_t>(s.int64(5));
+  z.expire = static_cast<std::uint32_t>(s.int64(6));
+  z.minimum_ttl = static_cast<std::uint32_t>(s.int64(7));
+  z.serial = static_cast<std::uint32_t>(s.int64(8));
+  MCNS_ASSIGN_OR_RETURN(z.created_at, parse_time(s.text(9)));
+  MCNS_ASSIGN_OR_RETURN(z.updated_at, parse_time(s.text(10)));
+  return z;
+}
+
+StatusOr<Record> record_from_row(const sqlite::Statement& s) {
+  Record r;
+  r.id = s.int64(0);
+  r.zone_id = s.int64(1);
+  r.name = s.text(2);
+  r.type = s.text(3);
+  r.value = s.text(4);
+  r.ttl = static_cast<std::uint32_t>(s.int64(5));
+  MCNS_ASSIGN_OR_RETURN(r.created_at, parse_time(s.text(6)));
+  MCNS_ASSIGN_OR_RETURN(r.updated_at, parse_time(s.text(7)));
+  return r;
+}
+
+template <typename T, typename RowFn>
+StatusOr<std::vector<T>> collect(sqlite::Statement& stmt, RowFn from_row) {
+  std::vector<T> out;
+  while (true) {
+    MCNS_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) return out;
+    MCNS_ASSIGN_OR_RETURN(T item, from_row(stmt));
+    out.push_back(std::move(item));
+  }
+}
+
+// Makes sure the database file exists with mode 0600 before SQLite opens it, so it is
+// never readable by others, not even for a moment. SQLite gives the -wal and -shm files
+// the main file's mode.
+void secure_file(const std::string& path, bool create) {
+  if (path.empty() || path == ":memory:") return;
+  if (create) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
+  if (::chmod(path.c_str(), 0600) != 0 && errno != ENOENT)
+    log::warn("database ", path, ": cannot set file mode 0600: ", std::strerror(errno));
+}
+
+StatusOr<sqlite::Db> open_connection(const std::string& path, bool create, int busy_timeout_ms) {
+  sqlite::OpenOptions options;
+  options.create = create;
+  options.busy_timeout_ms = busy_timeout_ms;
+  options.foreign_keys = true;
+  return sqlite::Db::open(path, options);
+}
+
+}  // namespace
+
+// ---- time ----
+
+std::string format_time(Timestamp t) {
+  std::time_t secs = static_cast<std::time_t>(t.time_since_epoch().count());
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+StatusOr<Timestamp> parse_time(std::string_view text) {
+  std::tm tm{};
+  std::string s(text);
+  const char* end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (!end || *end != '\0') return Status(StatusCode::kDataLoss, str_cat("stored time \"", text, "\" is unreadable"));
+  return Timestamp(std::chrono::seconds(timegm(&tm)));
+}
+
+std::uint32_t utc_date_number(std::chrono::system_clock::time_point t) {
+  std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(t)};
+  return static_cast<std::uint32_t>(static_cast<int>(ymd.year()) * 10000 +
+                                    static_cast<unsigned>(ymd.month()) * 100 + static_cast<unsigned>(ymd.day()));
+}
+
+// ---- sync forms ----
+
+mcns::v1::SyncZone to_sync_zone(const Zone& zone) {
+  mcns::v1::SyncZone z;
+  z.set_name(zone.name);
+  z.set_primary_ns(zone.primary_ns);
+  z.set_admin_email(zone.admin_email);
+  z.set_refresh(zone.refresh);
+  z.set_retry(zone.retry);
+  z.set_expire(zone.expire);
+  z.set_minimum_ttl(zone.minimum_ttl);
+  z.set_serial(zone.serial);
+  return z;
+}
+
+mcns::v1::SyncRecord to_sync_record(const Record& record) {
+  mcns::v1::SyncRecord r;
+  r.set_id(record.id);
+  r.set_name(record.name);
+  r.set_type(record.type);
+  r.set_value(record.value);
+  r.set_ttl(record.ttl);
+  return r;
+}
+
+// ---- ReadTx ----
+
+StatusOr<std::vector<Zone>> ReadTx::list_zones() {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db_.prepare(str_cat("SELECT ", kZoneColumns, " FROM zones ORDER BY name")));
+  return collect<Zone>(stmt, zone_from_row);
+}
+
+StatusOr<std::optional<Zone>> ReadTx::find_zone(std::string_view name) {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db_.prepare(str_cat("SELECT ", kZoneColumns, " FROM zones WHERE name = ?")));
+  MCNS_RETURN_IF_ERROR(stmt.bind(name));
+  MCNS_ASSIGN_OR_RETURN(bool row, stmt.step());
+  if (!row) return std::optional<Zone>();
+  MCNS_ASSIGN_OR_RETURN(Zone zone, zone_from_row(stmt));
+  return std::optional<Zone>(std::move(zone));
+}
+
+StatusOr<std::optional<Record>> ReadTx::find_record(std::int64_t zone_id, std::int64_t id) {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db_.prepare(str_cat("SELECT ", kRecordColumns, " FROM records WHERE id = ? AND zone_id = ?")));
+  MCNS_RETURN_IF_ERROR(stmt.bind(id, zone_id));
+  MCNS_ASSIGN_OR_RETURN(bool row, stmt.step());
+  if (!row) return std::optional<Record>();
+  MCNS_ASSIGN_OR_RETURN(Record record, record_from_row(stmt));
+  return std::optional<Record>(std::move(record));
+}
+
+StatusOr<std::vector<Record>> ReadTx::list_records(std::int64_t zone_id, std::optional<std::string_view> name,
+                                                   std::optional<std::string_view> type) {
+  // NULL parameters match everything; the UNIQUE(zone_id, name, type, value) index
+  // serves both the zone scan and the name lookup.
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db_.prepare(str_cat("SELECT ", kRecordColumns,
+                                            " FROM records WHERE zone_id = ?1 AND (?2 IS NULL OR name = ?2)"
+                                            " AND (?3 IS NULL OR type = ?3) ORDER BY name, type, value, id")));
+  MCNS_RETURN_IF_ERROR(stmt.bind(zone_id, name, type));
+  return collect<Record>(stmt, record_from_row);
+}
+
+StatusOr<std::vector<Record>> ReadTx::list_all_records() {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db_.prepare(str_cat("SELECT ", kRecordColumns,
+                                            " FROM records ORDER BY zone_id, name, type, value, id")));
+  return collect<Record>(stmt, record_from_row);
+}
+
+StatusOr<std::uint64_t> ReadTx::latest_version() {
+  // sqlite_sequence keeps the highest version ever used, also after compaction deleted
+  // every row.
+  MCNS_ASSIGN_OR_RETURN(auto seq, db_.query_int("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'"));
+  return static_cast<std::uint64_t>(seq.value_or(0));
+}
+
+// ---- WriteTx ----
+
+StatusOr<std::int64_t> WriteTx::insert_zone(const Zone& z) {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db_.prepare("INSERT INTO zones (name, primary_ns, admin_email, refresh, retry, expire, "
+                                    "minimum_ttl, serial, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(z.name, z.primary_ns, z.admin_email, z.refresh, z.retry, z.expire, z.minimum_ttl,
+                                 z.serial, format_time(z.created_at), format_time(z.updated_at)));
+  Status s = stmt.run();
+  if (s.code() == StatusCode::kAlreadyExists) return already_exists(str_cat("zone \"", z.name, "\" already exists"));
+  MCNS_RETURN_IF_ERROR(s);
+  return db_.last_insert_rowid();
+}
+
+Status WriteTx::update_zone(const Zone& z) {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db_.prepare("UPDATE zones SET primary_ns = ?, admin_email = ?, refresh = ?, retry = ?, "
+                                    "expire = ?, minimum_ttl = ?, serial = ?, updated_at = ? WHERE id = ?"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(z.primary_ns, z.admin_email, z.refresh, z.retry, z.expire, z.minimum_ttl, z.serial,
+                                 format_time(z.updated_at), z.id));
+  MCNS_RETURN_IF_ERROR(stmt.run());
+  if (db_.changes() != 1) return not_found(str_cat("zone id ", z.id, " not found"));
+  return ok_status();
+}
+
+Status WriteTx::delete_zone(std::int64_t zone_id) {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt, db_.prepare("DELETE FROM zones WHERE id = ?"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(zone_id));
+  MCNS_RETURN_IF_ERROR(stmt.run());
+  if (db_.changes() != 1) return not_found(str_cat("zone id ", zone_id, " not found"));
+  return ok_status();
+}
+
+StatusOr<std::int64_t> WriteTx::insert_record(const Record& r) {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db_.prepare("INSERT INTO records (zone_id, name, type, value, ttl, created_at, updated_at) "
+                                    "VALUES (?,?,?,?,?,?,?)"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(r.zone_id, r.name, r.type, r.value, r.ttl, format_time(r.created_at),
+                                 format_time(r.updated_at)));
+  Status s = stmt.run();
+  if (s.code() == StatusCode::kAlreadyExists)
+    return already_exists(str_cat("record already exists: ", r.name, " ", r.type, " ", r.value));
+  MCNS_RETURN_IF_ERROR(s);
+  return db_.last_insert_rowid();
+}
+
+Status WriteTx::update_record(const Record& r) {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db_.prepare("UPDATE records SET name = ?, type = ?, value = ?, ttl = ?, updated_at = ? "
+                                    "WHERE id = ?"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(r.name, r.type, r.value, r.ttl, format_time(r.updated_at), r.id));
+  Status s = stmt.run();
+  if (s.code() == StatusCode::kAlreadyExists)
+    return already_exists(str_cat("record already exists: ", r.name, " ", r.type, " ", r.value));
+  MCNS_RETURN_IF_ERROR(s);
+  if (db_.changes() != 1) return not_found(str_cat("record ", r.id, " not found"));
+  return ok_status();
+}
+
+Status WriteTx::delete_record(std::int64_t record_id) {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt, db_.prepare("DELETE FROM records WHERE id = ?"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(record_id));
+  MCNS_RETURN_IF_ERROR(stmt.run());
+  if (db_.changes() != 1) return not_found(str_cat("record ", record_id, " not found"));
+  return ok_status();
+}
+
+StatusOr<std::uint64_t> WriteTx::append_change(std::string_view zone, const mcns::v1::Change& change, Timestamp at) {
+  if (appended_version_ != 0) return internal_error("a transaction may append only one change-log row");
+  if (change.ops_size() == 0) return internal_error("a change-log row needs at least one op");
+  std::string payload;
+  if (!change.SerializeToString(&payload)) return internal_error("cannot serialise the change");
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db_.prepare("INSERT INTO change_log (zone, created_at, payload) VALUES (?, ?, ?)"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(zone, format_time(at), sqlite::Blob{payload}));
+  MCNS_RETURN_IF_ERROR(stmt.run());
+  appended_version_ = static_cast<std::uint64_t>(db_.last_insert_rowid());
+  return appended_version_;
+}
+
+// ---- Store ----
+
+class Store::ReaderLease {
+ public:
+  ReaderLease(Store* store, sqlite::Db db) : store_(store), db_(std::move(db)) {}
+  ReaderLease(ReaderLease&& other) noexcept : store_(std::exchange(other.store_, nullptr)), db_(std::move(other.db_)) {}
+  ReaderLease& operator=(ReaderLease&&) = delete;
+  ~ReaderLease() {
+    if (store_ && db_) store_->release_reader(std::move(*db_));
+  }
+  sqlite::Db& db() { return *db_; }
+
+ private:
+  Store* store_;
+  std::optional<sqlite::Db> db_;
+};
+
+Store::Store(std::string path, sqlite::Db writer, StoreOptions options)
+    : path_(std::move(path)), options_(std::move(options)), writer_(std::move(writer)) {}
+
+Store::~Store() = default;
+
+StatusOr<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions options) {
+  if (!options.clock) options.clock = [] { return std::chrono::system_clock::now(); };
+  if (!options.create && ::access(path.c_str(), F_OK) != 0)
+    return unavailable(str_cat("database ", path, " does not exist"));
+  secure_file(path, options.create);
+  MCNS_ASSIGN_OR_RETURN(sqlite::Db writer, open_connection(path, options.create, options.busy_timeout_ms));
+  // journal_mode answers with the mode in effect; anything but "wal" (e.g. a file system
+  // without shared memory) would silently lose concurrent reads, so it is an error.
+  {
+    MCNS_ASSIGN_OR_RETURN(sqlite::Statement wal, writer.prepare("PRAGMA journal_mode = WAL"));
+    MCNS_ASSIGN_OR_RETURN(bool row, wal.step());
+    if (!row || to_lower(wal.text(0)) != "wal")
+      return unavailable(str_cat("database ", path, ": cannot enable WAL journal mode"));
+  }  // finalised here: a pending statement would make the migrations' COMMIT fail
+  // FULL, not WAL's usual NORMAL: with NORMAL a power loss can drop the last commits, and
+  // their versions, already streamed to frontends, would be reused for different changes.
+  MCNS_RETURN_IF_ERROR(writer.exec("PRAGMA synchronous = FULL"));
+  auto store = std::unique_ptr<Store>(new Store(path, std::move(writer), std::move(options)));
+  if (store->options_.migrate) MCNS_RETURN_IF_ERROR(store->migrate().status());
+  return store;
+}
+
+StatusOr<sqlite::MigrationResult> Store::migrate() {
+  std::lock_guard lock(writer_mu_);
+  auto list = migrations(options_.clock);
+  return sqlite::migrate(writer_, list);
+}
+
+StatusOr<int> Store::schema_version() {
+  MCNS_ASSIGN_OR_RETURN(ReaderLease reader, acquire_reader());
+  return sqlite::schema_version(reader.db());
+}
+
+StatusOr<sqlite::Db> Store::open_reader() {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Db db, open_connection(path_, /*create=*/false, options_.busy_timeout_ms));
+  // Belt and braces: nothing may write through a reader connection.
+  MCNS_RETURN_IF_ERROR(db.exec("PRAGMA query_only = ON"));
+  return db;
+}
+
+StatusOr<Store::ReaderLease> Store::acquire_reader() {
+  {
+    std::lock_guard lock(readers_mu_);
+    if (!idle_readers_.empty()) {
+      sqlite::Db db = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return ReaderLease(this, std::move(db));
+    }
+  }
+  // No idle connection: open one rather than wait; it joins the pool when released.
+  MCNS_ASSIGN_OR_RETURN(sqlite::Db db, open_reader());
+  return ReaderLease(this, std::move(db));
+}
+
+void Store::release_reader(sqlite::Db db) {
+  if (db.in_transaction()) return;  // never reuse a connection left mid-transaction
+  std::lock_guard lock(readers_mu_);
+  if (idle_readers_.size() < options_.max_idle_readers) idle_readers_.push_back(std::move(db));
+}
+
+StatusOr<std::uint64_t> Store::write(const std::function<Status(WriteTx&)>& fn,
+                                     const std::function<void(std::uint64_t)>& on_committed) {
+  std::lock_guard lock(writer_mu_);
+  MCNS_ASSIGN_OR_RETURN(sqlite::Transaction tx,
+                        sqlite::Transaction::begin(writer_, sqlite::Transaction::Mode::kImmediate));
+  WriteTx wtx(writer_);
+  MCNS_RETURN_IF_ERROR(fn(wtx));  // tx's destructor rolls back
+  MCNS_RETURN_IF_ERROR(tx.commit());
+  if (on_committed && wtx.appended_version() != 0) on_committed(wtx.appended_version());
+  return wtx.appended_version();
+}
+
+Status Store::read(const std::function<Status(ReadTx&)>& fn) {
+  MCNS_ASSIGN_OR_RETURN(ReaderLease reader, acquire_reader());
+  MCNS_ASSIGN_OR_RETURN(sqlite::Transaction tx,
+                        sqlite::Transaction::begin(reader.db(), sqlite::Transaction::Mode::kDeferred));
+  ReadTx rtx(reader.db());
+  MCNS_RETURN_IF_ERROR(fn(rtx));
+  return tx.commit();
+}
+
+StatusOr<std::uint64_t> Store::latest_version() {
+  std::uint64_t version = 0;
+  MCNS_RETURN_IF_ERROR(read([&](ReadTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(version, tx.latest_version());
+    return ok_status();
+  }));
+  return version;
+}
+
+StatusOr<std::uint64_t> Store::oldest_version() {
+  MCNS_ASSIGN_OR_RETURN(ReaderLease reader, acquire_reader());
+  MCNS_ASSIGN_OR_RETURN(sqlite::Transaction tx,
+                        sqlite::Transaction::begin(reader.db(), sqlite::Transaction::Mode::kDeferred));
+  MCNS_ASSIGN_OR_RETURN(auto oldest, reader.db().query_int("SELECT min(version) FROM change_log"));
+  std::uint64_t result = 0;
+  if (oldest) {
+    result = static_cast<std::uint64_t>(*oldest);
+  } else {
+    ReadTx rtx(reader.db());
+    MCNS_ASSIGN_OR_RETURN(std::uint64_t latest, rtx.latest_version());
+    result = latest + 1;
+  }
+  MCNS_RETURN_IF_ERROR(tx.commit());
+  return result;
+}
+
+StatusOr<std::vector<VersionedChange>> Store::changes_after(std::uint64_t version, std::size_t limit) {
+  MCNS_ASSIGN_OR_RETURN(ReaderLease reader, acquire_reader());
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        reader.db().prepare("SELECT version, zone, created_at, payload FROM change_log "
+                                            "WHERE version > ? ORDER BY version LIMIT ?"));
+  // SQLite integers are signed 64-bit; a version beyond that cannot exist.
+  auto after = static_cast<std::int64_t>(std::min<std::uint64_t>(version, INT64_MAX));
+  auto max_rows = static_cast<std::int64_t>(std::min<std::uint64_t>(limit, INT64_MAX));
+  MCNS_RETURN_IF_ERROR(stmt.bind(after, max_rows));
+  std::vector<VersionedChange> out;
+  while (true) {
+    MCNS_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) break;
+    VersionedChange c;
+    c.version = static_cast<std::uint64_t>(stmt.int64(0));
+    c.zone = stmt.text(1);
+    MCNS_ASSIGN_OR_RETURN(c.created_at, parse_time(stmt.text(2)));
+    if (!c.change.ParseFromString(stmt.blob(3)))
+      return Status(StatusCode::kDataLoss, str_cat("change-log version ", c.version, " is unreadable"));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+StatusOr<std::size_t> Store::compact_change_log(std::size_t keep_last_n) {
+  std::size_t deleted = 0;
+  MCNS_RETURN_IF_ERROR(write([&](WriteTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(std::uint64_t latest, tx.latest_version());
+    if (latest <= keep_last_n) return ok_status();
+    MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt, writer_.prepare("DELETE FROM change_log WHERE version <= ?"));
+    MCNS_RETURN_IF_ERROR(stmt.bind(static_cast<std::int64_t>(latest - keep_last_n)));
+    MCNS_RETURN_IF_ERROR(stmt.run());
+    deleted = static_cast<std::size_t>(writer_.changes());
+    return ok_status();
+  }).status());
+  return deleted;
+}
+
+StatusOr<Snapshot> Store::read_snapshot() {
+  Snapshot snap;
+  MCNS_RETURN_IF_ERROR(read([&](ReadTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(snap.version, tx.latest_version());
+    MCNS_ASSIGN_OR_RETURN(std::vector<Zone> zones, tx.list_zones());
+    std::unordered_map<std::int64_t, std::size_t> index;
+    for (Zone& z : zones) {
+      index.emplace(z.id, snap.zones.size());
+      snap.zones.push_back(ZoneContents{std::move(z), {}});
+    }
+    MCNS_ASSIGN_OR_RETURN(std::vector<Record> records, tx.list_all_records());
+    for (Record& r : records) {
+      auto it = index.find(r.zone_id);
+      if (it == index.end()) continue;  // impossible with foreign keys; never crash on it
+      snap.zones[it->second].records.push_back(std::move(r));
+    }
+    return ok_status();
+  }));
+  return snap;
+}
+
+Status Store::vacuum_into(const std::string& out) {
+  // query_only forbids VACUUM INTO on a pooled reader connection; use a fresh one.
+  MCNS_ASSIGN_OR_RETURN(sqlite::Db db, open_connection(path_, /*create=*/false, options_.busy_timeout_ms));
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt, db.prepare("VACUUM INTO ?"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(out));
+  return stmt.run();
+}
+
+}  // namespace mcns::control::store

@@ -1,0 +1,208 @@
+#pragma once
+// The control plane's SQLite store (SPEC section 5): zones, records and the change log.
+//
+// Connections: one writer connection, serialised by a mutex, on which every mutation
+// runs in one BEGIN IMMEDIATE transaction (write()); reads run on a small pool of
+// separate connections (WAL lets them proceed during a write) inside a deferred
+// transaction, so every read sees one consistent state.
+//
+// The store knows tables, not rules: validation, authorization, CNAME exclusivity and
+// serials live in services/control/domain, which calls write() with a function that does
+// all of one command's work. The store enforces only what the schema can (UNIQUE, foreign
+// keys, CHECKs) and that a transaction appends at most one change-log row.
+//
+// Errors: UNAVAILABLE when the database is busy, locked, full or unreadable;
+// ALREADY_EXISTS for a UNIQUE violation; DATA_LOSS for an unreadable change-log payload;
+// FAILED_PRECONDITION for a schema newer than this binary.
+//
+// NOTE: services/control/domain/model.h is the shared, header-only vocabulary (Zone,
+// Record) of store and domain; the store includes it but links nothing from domain.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/status.h"
+#include "common/sqlite/migrations.h"
+#include "common/sqlite/sqlite.h"
+#include "mcns/v1/sync.pb.h"
+#include "services/control/domain/model.h"
+
+namespace mcns::control::store {
+
+using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+struct StoreOptions {
+  // Create/upgrade the schema on open (the server and every subcommand but snapshot).
+  bool migrate = true;
+  // Open the file only if it exists (snapshot of an existing database).
+  bool create = true;
+  // How long a connection waits for another writer's lock before UNAVAILABLE.
+  int busy_timeout_ms = 5000;
+  // Up to this many idle reader connections are kept for reuse.
+  std::size_t max_idle_readers = 4;
+  // Time source of the seed migration (its serial is today's YYYYMMDD01); null: system clock.
+  Clock clock{};
+};
+
+// One committed mutation as the watch stream sends it.
+struct VersionedChange {
+  std::uint64_t version = 0;
+  std::string zone;
+  domain::Timestamp created_at{};
+  mcns::v1::Change change;
+};
+
+struct ZoneContents {
+  domain::Zone zone;
+  std::vector<domain::Record> records;  // ordered by name, type, value
+};
+
+// Every zone with all its records, and the change-log version they correspond to.
+struct Snapshot {
+  std::uint64_t version = 0;
+  std::vector<ZoneContents> zones;  // ordered by name
+};
+
+// Reads inside one transaction (a consistent view). Not to be kept past the callback.
+class ReadTx {
+ public:
+  explicit ReadTx(sqlite::Db& db) : db_(db) {}
+
+  StatusOr<std::vector<domain::Zone>> list_zones();
+  // nullopt when there is no zone of that (canonical) name.
+  StatusOr<std::optional<domain::Zone>> find_zone(std::string_view name);
+  // nullopt when the record does not exist or belongs to another zone.
+  StatusOr<std::optional<domain::Record>> find_record(std::int64_t zone_id, std::int64_t id);
+  // The zone's records, optionally only those of one name and/or type, ordered by
+  // name, type, value.
+  StatusOr<std::vector<domain::Record>> list_records(std::int64_t zone_id,
+                                                     std::optional<std::string_view> name = std::nullopt,
+                                                     std::optional<std::string_view> type = std::nullopt);
+  // Every record of every zone, ordered by zone_id, name, type, value.
+  StatusOr<std::vector<domain::Record>> list_all_records();
+  // The last committed change-log version (0 before the first mutation). Survives
+  // compaction.
+  StatusOr<std::uint64_t> latest_version();
+
+ protected:
+  sqlite::Db& db_;
+};
+
+// Writes inside the one BEGIN IMMEDIATE transaction of Store::write.
+class WriteTx : public ReadTx {
+ public:
+  using ReadTx::ReadTx;
+
+  // Inserts with zone.id ignored; returns the new id. ALREADY_EXISTS for a taken name.
+  StatusOr<std::int64_t> insert_zone(const domain::Zone& zone);
+  // Rewrites the SOA fields, serial and updated_at of zone.id.
+  Status update_zone(const domain::Zone& zone);
+  // Deletes the zone and (ON DELETE CASCADE) its records.
+  Status delete_zone(std::int64_t zone_id);
+
+  // Inserts with record.id ignored; returns the new id. ALREADY_EXISTS for a duplicate
+  // (zone_id, name, type, value).
+  StatusOr<std::int64_t> insert_record(const domain::Record& record);
+  // Rewrites name, type, value, ttl and updated_at of record.id.
+  Status update_record(const domain::Record& record);
+  Status delete_record(std::int64_t record_id);
+
+  // Appends the transaction's one change-log row and returns its version. INTERNAL when
+  // called twice in one transaction or with a change without ops.
+  StatusOr<std::uint64_t> append_change(std::string_view zone, const mcns::v1::Change& change,
+                                        domain::Timestamp at);
+  // The version appended by this transaction, 0 if none.
+  std::uint64_t appended_version() const noexcept { return appended_version_; }
+
+ private:
+  std::uint64_t appended_version_ = 0;
+};
+
+class Store {
+ public:
+  // Opens (creating unless options.create is false) the database at `path`: WAL,
+  // foreign_keys=ON, busy_timeout=5000, file mode 0600 (a failed chmod is logged as a
+  // warning), then runs the migrations when options.migrate is set.
+  static StatusOr<std::unique_ptr<Store>> open(const std::string& path, StoreOptions options = {});
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& path() const noexcept { return path_; }
+
+  // Runs `fn` in one BEGIN IMMEDIATE transaction on the writer connection; commits when
+  // `fn` returns OK, rolls everything back otherwise (and then returns fn's status).
+  // Returns the version of the change-log row `fn` appended, 0 if it appended none.
+  // Writers from this and other processes are serialised; waits up to busy_timeout.
+  // `on_committed(version)` runs after a successful COMMIT that appended a version, still
+  // under the writer mutex, so that within this process notifications arrive in version
+  // order. It must be quick and must not call back into the store's write().
+  StatusOr<std::uint64_t> write(const std::function<Status(WriteTx&)>& fn,
+                                const std::function<void(std::uint64_t)>& on_committed = {});
+  // Runs `fn` in one read transaction on a reader connection.
+  Status read(const std::function<Status(ReadTx&)>& fn);
+
+  // ---- for the watch stream ----
+  // The last committed version (0 before the first mutation).
+  StatusOr<std::uint64_t> latest_version();
+  // The oldest version still in the change log; latest_version() + 1 when the log is
+  // empty. A watcher at version V can be served from the log alone iff
+  // V + 1 >= oldest_version() (and V <= latest_version()); otherwise it needs a snapshot.
+  StatusOr<std::uint64_t> oldest_version();
+  // Up to `limit` changes with version > `version`, in version order.
+  StatusOr<std::vector<VersionedChange>> changes_after(std::uint64_t version, std::size_t limit);
+  // Deletes every change-log row except the last `keep_last_n`; returns how many were
+  // deleted. latest_version() is unchanged and versions are never reused.
+  StatusOr<std::size_t> compact_change_log(std::size_t keep_last_n);
+  // Every zone with its records, read in one transaction so that `version` is exactly
+  // the version of that data.
+  StatusOr<Snapshot> read_snapshot();
+
+  // ---- operations ----
+  StatusOr<int> schema_version();
+  // Runs the migrations (open() does when options.migrate is set).
+  StatusOr<sqlite::MigrationResult> migrate();
+  // A consistent copy of the whole database into `out` (VACUUM INTO). `out` must not
+  // exist or be empty.
+  Status vacuum_into(const std::string& out);
+
+ private:
+  class ReaderLease;
+  Store(std::string path, sqlite::Db writer, StoreOptions options);
+  StatusOr<sqlite::Db> open_reader();
+  StatusOr<ReaderLease> acquire_reader();
+  void release_reader(sqlite::Db db);
+
+  const std::string path_;
+  const StoreOptions options_;
+
+  std::mutex writer_mu_;
+  sqlite::Db writer_;  // guarded by writer_mu_
+
+  std::mutex readers_mu_;
+  std::vector<sqlite::Db> idle_readers_;  // guarded by readers_mu_
+};
+
+// The schema migrations of the store, in order (exposed so tests can stop at an older
+// version). `clock` dates the seed (serial YYYYMMDD01, created_at).
+std::vector<sqlite::Migration> migrations(Clock clock);
+
+// Timestamps are stored as RFC 3339 UTC text ("2026-11-29T09:10:34Z"): readable in the
+// sqlite3 shell and ordered as text.
+std::string format_time(domain::Timestamp t);
+StatusOr<domain::Timestamp> parse_time(std::string_view text);
+// Today's date in UTC as a number, e.g. 20261129.
+std::uint32_t utc_date_number(std::chrono::system_clock::time_point t);
+
+// The watch stream's forms of zones and records (proto/mcns/v1/sync.proto).
+mcns::v1::SyncZone to_sync_zone(const domain::Zone& zone);
+mcns::v1::SyncRecord to_sync_record(const domain::Record& record);
+
+}  // namespace mcns::control::store
