@@ -1,19 +1,150 @@
-// Placeholder until the store lands: each command says it is not built yet.
-#include <cstdio>
+// mcns-control migrate, snapshot and import (SPEC section 3). Each prints one result line
+// on stdout, or one error line on stderr, and returns the exit code: 0 done, 1 failed
+// (nothing changed), 2 bad usage or a missing input file.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/base/log.h"
+#include "common/base/strings.h"
+#include "common/dns/name.h"
 #include "services/control/app/commands.h"
+#include "services/control/domain/zone_file.h"
+#include "services/control/domain/zone_service_impl.h"
+#include "services/control/store/store.h"
 
 namespace mcns::control::app {
-int run_migrate(const config::ControlConfig&) {
-  std::fprintf(stderr, "mcns-control: migrate is not implemented yet\n");
-  return 1;
+namespace {
+
+int fail(std::string_view command, std::string_view message, int code = 1) {
+  std::fprintf(stderr, "mcns-control %.*s: %.*s\n", static_cast<int>(command.size()), command.data(),
+               static_cast<int>(message.size()), message.data());
+  return code;
 }
-int run_snapshot(const config::ControlConfig&, const std::optional<std::string>&) {
-  std::fprintf(stderr, "mcns-control: snapshot is not implemented yet\n");
-  return 1;
+
+std::string utc_stamp(std::chrono::system_clock::time_point now) {
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
 }
-int run_import(const config::ControlConfig&, const std::string&, const std::string&) {
-  std::fprintf(stderr, "mcns-control: import is not implemented yet\n");
-  return 1;
+
+// <database dir>/backups/mcns-<UTC YYYYmmddTHHMMSSZ>.db, creating backups/ (0700).
+StatusOr<std::string> default_snapshot_path(const std::string& db_path) {
+  std::filesystem::path dir = std::filesystem::path(db_path).parent_path();
+  if (dir.empty()) dir = ".";
+  dir /= "backups";
+  std::error_code ec;
+  if (std::filesystem::create_directories(dir, ec))
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  if (ec) return unavailable(str_cat("cannot create ", dir.string(), ": ", ec.message()));
+  return (dir / str_cat("mcns-", utc_stamp(std::chrono::system_clock::now()), ".db")).string();
 }
+
+StatusOr<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found(str_cat("cannot read zone file ", path, ": ", std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return unavailable(str_cat("cannot read zone file ", path));
+  return text.str();
+}
+
+domain::AuthzPolicy policy_of(const config::ControlConfig& config) {
+  return domain::AuthzPolicy{config.auth.record_admins, config.sync.allowed_accounts};
+}
+
+}  // namespace
+
+int run_migrate(const config::ControlConfig& config) {
+  store::StoreOptions options;
+  options.migrate = false;  // run below, to report what was applied
+  auto store = store::Store::open(config.database.path, options);
+  if (!store.ok()) return fail("migrate", store.status().message());
+  auto result = (*store)->migrate();
+  if (!result.ok()) return fail("migrate", result.status().message());
+  if (result->applied.empty()) {
+    std::printf("database %s is up to date (schema version %d)\n", config.database.path.c_str(),
+                result->to_version);
+  } else {
+    std::printf("database %s migrated from schema version %d to %d\n", config.database.path.c_str(),
+                result->from_version, result->to_version);
+  }
+  return 0;
+}
+
+int run_snapshot(const config::ControlConfig& config, const std::optional<std::string>& out) {
+  store::StoreOptions options;
+  options.migrate = false;  // a backup copies the database as it is
+  options.create = false;   // and never creates an empty one
+  auto store = store::Store::open(config.database.path, options);
+  if (!store.ok()) return fail("snapshot", store.status().message());
+
+  std::string target;
+  if (out) {
+    target = *out;
+  } else {
+    auto path = default_snapshot_path(config.database.path);
+    if (!path.ok()) return fail("snapshot", path.status().message());
+    target = *path;
+  }
+  // O_EXCL refuses an existing file atomically, and the copy is 0600 from its first
+  // byte; VACUUM INTO accepts an empty file as its target.
+  int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return fail("snapshot", str_cat("refusing to overwrite existing file ", target));
+    return fail("snapshot", str_cat("cannot create ", target, ": ", std::strerror(errno)));
+  }
+  ::close(fd);
+  Status s = (*store)->vacuum_into(target);
+  if (!s.ok()) {
+    ::unlink(target.c_str());
+    return fail("snapshot", s.message());
+  }
+  std::error_code ec;
+  auto size = std::filesystem::file_size(target, ec);
+  std::printf("snapshot of %s written to %s (%ju bytes)\n", config.database.path.c_str(), target.c_str(),
+              static_cast<std::uintmax_t>(ec ? 0 : size));
+  log::info("snapshot of ", config.database.path, " written to ", target);
+  return 0;
+}
+
+int run_import(const config::ControlConfig& config, const std::string& zone, const std::string& file) {
+  auto zone_name = dns::canonical_zone_name(zone);
+  if (!zone_name.ok()) return fail("import", zone_name.status().message(), 2);
+  auto text = read_file(file);
+  if (!text.ok()) return fail("import", text.status().message(), 2);
+  auto parsed = domain::parse_zone_file(*text, *zone_name);
+  if (!parsed.ok()) return fail("import", str_cat(file, ": ", parsed.status().message()));
+
+  auto store = store::Store::open(config.database.path);
+  if (!store.ok()) return fail("import", store.status().message());
+  domain::ZoneServiceImpl service(**store, policy_of(config));
+  // The command runs with the database file's owner's rights: an operator, i.e. an admin.
+  auth::Principal operator_principal{"mcns-control-import", "", {"admin"}, auth::AccountType::kHuman};
+  auto result = service.import_zone(operator_principal, *parsed);
+  if (!result.ok()) return fail("import", str_cat(file, ": ", result.status().message()));
+  if (result->version == 0) {
+    std::printf("zone %s already matches %s: nothing changed (serial %u)\n", zone_name->c_str(), file.c_str(),
+                result->zone.serial);
+  } else {
+    std::printf("zone %s %s from %s: %zu added, %zu removed, %zu updated, %zu unchanged (serial %u, version %ju)\n",
+                zone_name->c_str(), result->created ? "created" : "replaced", file.c_str(), result->added,
+                result->removed, result->updated, result->unchanged, result->zone.serial,
+                static_cast<std::uintmax_t>(result->version));
+  }
+  return 0;
+}
+
 }  // namespace mcns::control::app
