@@ -94,11 +94,21 @@ std::string to_hex(const std::vector<std::uint8_t>& bytes) {
 
 Reply ask(const zone::ZoneSet& zones, const std::vector<std::uint8_t>& query, Transport transport, bool forwarding,
           std::size_t out_size) {
-  Reply r;
   std::vector<std::uint8_t> out(out_size);
-  r.result = process_query(zones, query, out, transport, forwarding);
-  if (r.result.action != QueryAction::kRespond) return r;
-  r.bytes.assign(out.begin(), out.begin() + static_cast<long>(r.result.size));
+  QueryResult result = process_query(zones, query, out, transport, forwarding);
+  if (result.action != QueryAction::kRespond) {
+    Reply r;
+    r.result = result;
+    return r;
+  }
+  Reply r = decode_reply(std::vector<std::uint8_t>(out.begin(), out.begin() + static_cast<long>(result.size)));
+  r.result = result;
+  return r;
+}
+
+Reply decode_reply(const std::vector<std::uint8_t>& bytes) {
+  Reply r;
+  r.bytes = bytes;
   ldns_pkt* pkt = nullptr;
   if (ldns_wire2pkt(&pkt, r.bytes.data(), r.bytes.size()) != LDNS_STATUS_OK) return r;
   r.parsed = true;

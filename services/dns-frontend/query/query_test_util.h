@@ -43,6 +43,9 @@ struct Reply {
 Reply ask(const zone::ZoneSet& zones, const std::vector<std::uint8_t>& query, Transport transport = Transport::kUdp,
           bool forwarding = false, std::size_t out_size = 65535);
 
+// Decodes a reply with ldns (result is left default).
+Reply decode_reply(const std::vector<std::uint8_t>& bytes);
+
 std::string to_hex(const std::vector<std::uint8_t>& bytes);
 
 // The zone text checked against knotd (services/dns-frontend/query/testdata/*.zone
