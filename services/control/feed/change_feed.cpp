@@ -1,0 +1,390 @@
+#include "services/control/feed/change_feed.h"
+
+#include <algorithm>
+
+#include "common/base/log.h"
+#include "common/base/strings.h"
+
+namespace mcns::control::feed {
+
+using SteadyClock = std::chrono::steady_clock;
+
+std::shared_ptr<const SnapshotEvents> make_snapshot_events(const store::Snapshot& snapshot,
+                                                           std::size_t chunk_records) {
+  auto out = std::make_shared<SnapshotEvents>();
+  out->version = snapshot.version;
+  chunk_records = std::max<std::size_t>(chunk_records, 1);
+  std::shared_ptr<mcns::v1::WatchEvent> chunk;
+  std::size_t in_chunk = 0;
+  auto open_chunk = [&] {
+    chunk = std::make_shared<mcns::v1::WatchEvent>();
+    chunk->set_version(snapshot.version);
+    chunk->mutable_snapshot()->set_first(out->events.empty());
+    in_chunk = 0;
+  };
+  open_chunk();
+  for (const auto& contents : snapshot.zones) {
+    mcns::v1::ZoneData* data = chunk->mutable_snapshot()->add_zones();
+    *data->mutable_zone() = store::to_sync_zone(contents.zone);
+    for (const auto& record : contents.records) {
+      if (in_chunk == chunk_records) {
+        out->events.push_back(std::move(chunk));
+        open_chunk();
+        // The zone continues in the next chunk, under its header again.
+        data = chunk->mutable_snapshot()->add_zones();
+        *data->mutable_zone() = store::to_sync_zone(contents.zone);
+      }
+      *data->add_records() = store::to_sync_record(record);
+      ++in_chunk;
+      ++out->records;
+    }
+  }
+  chunk->mutable_snapshot()->set_last(true);
+  out->events.push_back(std::move(chunk));
+  return out;
+}
+
+// ---- Watcher -------------------------------------------------------------------------
+
+Watcher::Watcher(ChangeFeed& feed, std::uint64_t after_version, std::string name, Send send, Finish finish)
+    : feed_(feed),
+      name_(std::move(name)),
+      send_(std::move(send)),
+      finish_(std::move(finish)),
+      next_version_(after_version + 1),
+      last_write_(SteadyClock::now()) {}
+
+std::uint64_t Watcher::sent_version() const {
+  std::lock_guard lock(mu_);
+  return next_version_ - 1;
+}
+
+// NOTE: send_ (the reactor's StartWrite) and finish_ (Finish) are called with mu_ held,
+// so that detach() — called from the reactor's OnDone before it is deleted — cannot
+// race with them. gRPC never runs a server reactor's reactions inline from StartWrite or
+// Finish, so this cannot deadlock.
+void Watcher::pump() {
+  std::lock_guard lock(mu_);
+  if (!send_ || in_flight_ || finished_) return;
+  EventPtr event;
+  if (snapshot_) {
+    event = snapshot_->events[snapshot_pos_++];
+    if (snapshot_pos_ == snapshot_->events.size()) {
+      next_version_ = snapshot_->version + 1;
+      snapshot_.reset();
+      snapshot_pos_ = 0;
+    }
+  } else if (wants_snapshot_) {
+    feed_.request_snapshot();
+    return;
+  } else if (next_version_ <= feed_.latest()) {
+    Status error;
+    switch (feed_.fetch(next_version_, event, error)) {
+      case ChangeFeed::Fetch::kEvent:
+        ++next_version_;
+        break;
+      case ChangeFeed::Fetch::kSnapshot:
+        log::info("watch: ", name_, " is too far behind (next version ", next_version_, "); sending a snapshot");
+        wants_snapshot_ = true;
+        feed_.request_snapshot();
+        return;
+      case ChangeFeed::Fetch::kNone:
+        return;
+      case ChangeFeed::Fetch::kError:
+        finish_locked(error);
+        return;
+    }
+  }
+  if (!event) {
+    if (SteadyClock::now() - last_write_ < feed_.options().heartbeat_interval) return;
+    auto beat = std::make_shared<mcns::v1::WatchEvent>();
+    beat->set_version(next_version_ - 1);
+    beat->mutable_heartbeat();
+    event = std::move(beat);
+  }
+  in_flight_ = true;
+  in_flight_event_ = event;
+  last_write_ = SteadyClock::now();
+  send_(in_flight_event_.get());
+}
+
+void Watcher::on_write_done(bool ok) {
+  {
+    std::lock_guard lock(mu_);
+    in_flight_ = false;
+    in_flight_event_.reset();
+    if (!ok) {
+      finish_locked(Status(StatusCode::kCancelled, "write failed: the frontend went away"));
+      return;
+    }
+    if (cancel_pending_) {
+      finish_locked(Status(StatusCode::kCancelled, "cancelled by the frontend"));
+      return;
+    }
+  }
+  pump();
+}
+
+void Watcher::cancel() {
+  std::lock_guard lock(mu_);
+  if (in_flight_) {
+    cancel_pending_ = true;
+    return;
+  }
+  finish_locked(Status(StatusCode::kCancelled, "cancelled by the frontend"));
+}
+
+void Watcher::detach() {
+  std::lock_guard lock(mu_);
+  send_ = nullptr;
+  finish_ = nullptr;
+  finished_ = true;
+  snapshot_.reset();
+}
+
+void Watcher::finish_locked(const Status& status) {
+  if (finished_ || !finish_) return;
+  finished_ = true;
+  log::info("watch: ", name_, " closed at version ", next_version_ - 1, ": ", status.to_string());
+  finish_(status);
+}
+
+void Watcher::take_snapshot(std::shared_ptr<const SnapshotEvents> snapshot) {
+  std::lock_guard lock(mu_);
+  if (!wants_snapshot_ || finished_) return;
+  wants_snapshot_ = false;
+  snapshot_ = std::move(snapshot);
+  snapshot_pos_ = 0;
+}
+
+// ---- ChangeFeed ----------------------------------------------------------------------
+
+ChangeFeed::ChangeFeed(store::Store& store, metrics::Registry& registry, FeedOptions options)
+    : store_(store),
+      options_(options),
+      streams_gauge_(registry.gauge("mcns_watch_streams", "Open watch streams (connected frontends)")) {}
+
+ChangeFeed::~ChangeFeed() { stop(); }
+
+Status ChangeFeed::start() {
+  MCNS_ASSIGN_OR_RETURN(std::uint64_t latest, store_.latest_version());
+  latest_.store(latest, std::memory_order_release);
+  {
+    std::lock_guard lock(ring_mu_);
+    ring_first_ = latest + 1;
+  }
+  thread_ = std::thread([this] { run(); });
+  return ok_status();
+}
+
+void ChangeFeed::stop() {
+  std::vector<std::shared_ptr<Watcher>> live;
+  {
+    std::lock_guard lock(subs_mu_);
+    for (auto& w : watchers_)
+      if (auto p = w.lock()) live.push_back(std::move(p));
+  }
+  for (auto& w : live) {
+    std::lock_guard lock(w->mu_);
+    w->finish_locked(unavailable("mcns-control is shutting down"));
+  }
+  {
+    std::lock_guard lock(wake_mu_);
+    stopping_ = true;
+  }
+  wake_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ChangeFeed::notify(std::uint64_t version) {
+  std::uint64_t cur = latest_.load(std::memory_order_relaxed);
+  while (version > cur && !latest_.compare_exchange_weak(cur, version, std::memory_order_acq_rel)) {
+  }
+  {
+    std::lock_guard lock(wake_mu_);
+    dirty_ = true;
+  }
+  wake_cv_.notify_one();
+}
+
+void ChangeFeed::request_snapshot() {
+  {
+    std::lock_guard lock(wake_mu_);
+    snapshot_wanted_ = true;
+    dirty_ = true;
+  }
+  wake_cv_.notify_one();
+}
+
+std::shared_ptr<Watcher> ChangeFeed::subscribe(std::uint64_t after_version, std::string name, Watcher::Send send,
+                                               Watcher::Finish finish) {
+  auto watcher = std::make_shared<Watcher>(*this, after_version, std::move(name), std::move(send), std::move(finish));
+  std::uint64_t latest = this->latest();
+  auto oldest = store_.oldest_version();
+  // Changes alone can bring the frontend up to date only if every change after its
+  // version is still in the log and replaying them is cheaper than a snapshot.
+  bool snapshot = after_version == 0 || after_version > latest || !oldest.ok() || after_version + 1 < *oldest ||
+                  latest - after_version > options_.max_replay;
+  watcher->wants_snapshot_ = snapshot;
+  {
+    std::lock_guard lock(subs_mu_);
+    watchers_.push_back(watcher);
+  }
+  streams_gauge_.inc();
+  watcher->pump();
+  return watcher;
+}
+
+void ChangeFeed::unsubscribe(const std::shared_ptr<Watcher>& watcher) {
+  watcher->detach();
+  std::lock_guard lock(subs_mu_);
+  auto before = watchers_.size();
+  std::erase_if(watchers_, [&](const std::weak_ptr<Watcher>& w) {
+    auto p = w.lock();
+    return !p || p == watcher;
+  });
+  if (watchers_.size() < before) streams_gauge_.dec(static_cast<double>(before - watchers_.size()));
+}
+
+std::size_t ChangeFeed::watcher_count() const {
+  std::lock_guard lock(subs_mu_);
+  return watchers_.size();
+}
+
+ChangeFeed::Fetch ChangeFeed::fetch(std::uint64_t version, EventPtr& out, Status& error) {
+  std::uint64_t latest = this->latest();
+  if (version > latest) return Fetch::kNone;
+  if (latest - version >= options_.max_replay) return Fetch::kSnapshot;
+  {
+    std::lock_guard lock(ring_mu_);
+    if (version >= ring_first_ && version < ring_first_ + ring_.size()) {
+      out = ring_[version - ring_first_];
+      return Fetch::kEvent;
+    }
+  }
+  // Older than the ring, or newer than the feed thread has read so far: the store.
+  auto oldest = store_.oldest_version();
+  if (!oldest.ok()) {
+    error = oldest.status();
+    return Fetch::kError;
+  }
+  if (version < *oldest) return Fetch::kSnapshot;
+  auto changes = store_.changes_after(version - 1, 1);
+  if (!changes.ok()) {
+    error = changes.status();
+    return Fetch::kError;
+  }
+  if (changes->empty()) return Fetch::kNone;
+  if (changes->front().version != version) return Fetch::kSnapshot;  // a hole: start over
+  auto event = std::make_shared<mcns::v1::WatchEvent>();
+  event->set_version(version);
+  *event->mutable_change() = std::move(changes->front().change);
+  out = std::move(event);
+  return Fetch::kEvent;
+}
+
+void ChangeFeed::fill_ring() {
+  std::uint64_t last;
+  {
+    std::lock_guard lock(ring_mu_);
+    last = ring_first_ + ring_.size() - 1;
+  }
+  while (last < latest()) {
+    auto changes = store_.changes_after(last, 1000);
+    if (!changes.ok()) {
+      log::warn("feed: reading the change log failed: ", changes.status().to_string());
+      return;
+    }
+    if (changes->empty()) return;
+    std::lock_guard lock(ring_mu_);
+    for (auto& c : *changes) {
+      if (c.version != ring_first_ + ring_.size()) {
+        // Not contiguous (cannot happen with one writer; a restored database could):
+        // restart the ring there, watchers needing older versions go to the store.
+        ring_.clear();
+        ring_first_ = c.version;
+      }
+      auto event = std::make_shared<mcns::v1::WatchEvent>();
+      event->set_version(c.version);
+      *event->mutable_change() = std::move(c.change);
+      ring_.push_back(std::move(event));
+      last = c.version;
+    }
+    while (ring_.size() > options_.ring_capacity) {
+      ring_.pop_front();
+      ++ring_first_;
+    }
+  }
+}
+
+void ChangeFeed::serve_snapshots() {
+  std::vector<std::shared_ptr<Watcher>> wanting;
+  {
+    std::lock_guard lock(subs_mu_);
+    for (auto& w : watchers_)
+      if (auto p = w.lock()) {
+        std::lock_guard wl(p->mu_);
+        if (p->wants_snapshot_ && !p->finished_) wanting.push_back(std::move(p));
+      }
+  }
+  if (wanting.empty()) return;
+  if (!last_snapshot_ || last_snapshot_->version != latest()) {
+    auto started = SteadyClock::now();
+    auto snapshot = store_.read_snapshot();
+    if (!snapshot.ok()) {
+      log::warn("feed: reading a snapshot failed: ", snapshot.status().to_string());
+      for (auto& w : wanting) {
+        std::lock_guard wl(w->mu_);
+        w->finish_locked(snapshot.status());
+      }
+      return;
+    }
+    last_snapshot_ = make_snapshot_events(*snapshot, options_.snapshot_chunk_records);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
+    log::info("feed: snapshot at version ", last_snapshot_->version, " (", last_snapshot_->records, " records, ",
+              last_snapshot_->events.size(), " messages) prepared in ", ms, " ms");
+  }
+  for (auto& w : wanting) w->take_snapshot(last_snapshot_);
+}
+
+void ChangeFeed::run() {
+  auto tick = std::min<std::chrono::milliseconds>(options_.heartbeat_interval / 2, std::chrono::milliseconds(1000));
+  if (tick.count() <= 0) tick = std::chrono::milliseconds(1);
+  auto next_compaction = SteadyClock::now() + options_.compact_interval;
+  auto snapshot_kept_until = SteadyClock::now();
+  while (true) {
+    bool want_snapshot = false;
+    {
+      std::unique_lock lock(wake_mu_);
+      wake_cv_.wait_for(lock, tick, [this] { return stopping_ || dirty_; });
+      if (stopping_) break;
+      dirty_ = false;
+      want_snapshot = std::exchange(snapshot_wanted_, false);
+    }
+    fill_ring();
+    if (want_snapshot) {
+      serve_snapshots();
+      snapshot_kept_until = SteadyClock::now() + std::chrono::seconds(30);
+    }
+    // A big snapshot is kept a little while for frontends that reconnect together
+    // (after a control restart), then released.
+    if (last_snapshot_ && SteadyClock::now() > snapshot_kept_until) last_snapshot_.reset();
+
+    std::vector<std::shared_ptr<Watcher>> live;
+    {
+      std::lock_guard lock(subs_mu_);
+      for (auto& w : watchers_)
+        if (auto p = w.lock()) live.push_back(std::move(p));
+    }
+    for (auto& w : live) w->pump();
+
+    if (SteadyClock::now() >= next_compaction) {
+      next_compaction = SteadyClock::now() + options_.compact_interval;
+      auto removed = store_.compact_change_log(options_.keep_log);
+      if (!removed.ok()) log::warn("feed: change-log compaction failed: ", removed.status().to_string());
+      else if (*removed > 0) log::info("feed: compacted the change log: ", *removed, " old rows removed");
+    }
+  }
+}
+
+}  // namespace mcns::control::feed

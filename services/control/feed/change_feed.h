@@ -1,0 +1,156 @@
+#pragma once
+// The control plane's side of SPEC section 8: fans every committed change out to the
+// frontends' watch streams.
+//
+// - notify(version) is called by the domain service after each commit (under the
+//   store's writer lock): it only records the version and wakes the feed thread.
+// - The feed thread reads each new change from the store ONCE into a bounded ring of
+//   ready-to-send WatchEvents shared by every watcher, then pumps the watchers.
+// - Each Watcher pulls: one write in flight, never a private queue. A watcher that is
+//   too far behind (its next change left the ring and the store's compacted log, or it
+//   lags more than `max_replay`) is sent a full snapshot instead, in chunks. So the
+//   memory a slow frontend can cost is bounded by one message (plus a shared snapshot).
+// - Heartbeats go to any watcher idle for `heartbeat_interval`.
+// - Every `compact_interval` the change log is compacted to its last `keep_log` rows.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/base/status.h"
+#include "common/metrics/metrics.h"
+#include "mcns/v1/sync.pb.h"
+#include "services/control/store/store.h"
+
+namespace mcns::control::feed {
+
+struct FeedOptions {
+  std::size_t ring_capacity = 8192;             // recent changes kept in memory
+  std::size_t max_replay = 50000;               // lag beyond which a snapshot is cheaper
+  std::size_t snapshot_chunk_records = 5000;    // records per snapshot message
+  std::chrono::milliseconds heartbeat_interval{5000};
+  std::size_t keep_log = 100000;                // change-log rows kept by compaction
+  std::chrono::milliseconds compact_interval{60000};
+};
+
+using EventPtr = std::shared_ptr<const mcns::v1::WatchEvent>;
+
+// A full snapshot as the messages that carry it, shared by every watcher that needs it.
+struct SnapshotEvents {
+  std::uint64_t version = 0;
+  std::size_t records = 0;
+  std::vector<EventPtr> events;
+};
+
+// Splits a store snapshot into chunk messages of at most `chunk_records` records.
+std::shared_ptr<const SnapshotEvents> make_snapshot_events(const store::Snapshot& snapshot,
+                                                           std::size_t chunk_records);
+
+class ChangeFeed;
+
+// One watch stream's position, shared between the gRPC reactor (which owns the stream)
+// and the feed (which wakes it). `send` is the reactor's StartWrite; it is cleared when
+// the stream is done.
+class Watcher : public std::enable_shared_from_this<Watcher> {
+ public:
+  using Send = std::function<void(const mcns::v1::WatchEvent*)>;
+  using Finish = std::function<void(const Status&)>;
+
+  Watcher(ChangeFeed& feed, std::uint64_t after_version, std::string name, Send send, Finish finish);
+
+  // Sends the next message if none is in flight. Any thread.
+  void pump();
+  // The reactor's write completed (ok=false: the stream is broken).
+  void on_write_done(bool ok);
+  // The client cancelled: finish as soon as no write is in flight.
+  void cancel();
+  // The stream is over (OnDone): never call send/finish again.
+  void detach();
+
+  const std::string& name() const noexcept { return name_; }
+  std::uint64_t sent_version() const;  // the version the frontend has been brought to
+
+ private:
+  friend class ChangeFeed;
+  void finish_locked(const Status& status);  // requires mu_
+  void take_snapshot(std::shared_ptr<const SnapshotEvents> snapshot);
+
+  ChangeFeed& feed_;
+  const std::string name_;
+
+  mutable std::mutex mu_;  // guards everything below
+  Send send_;
+  Finish finish_;
+  bool in_flight_ = false;
+  bool finished_ = false;
+  bool wants_snapshot_ = false;
+  bool cancel_pending_ = false;
+  EventPtr in_flight_event_;  // keeps the message alive until the write completes
+  std::uint64_t next_version_ = 1;
+  std::shared_ptr<const SnapshotEvents> snapshot_;
+  std::size_t snapshot_pos_ = 0;
+  std::chrono::steady_clock::time_point last_write_;
+};
+
+class ChangeFeed {
+ public:
+  ChangeFeed(store::Store& store, metrics::Registry& registry, FeedOptions options = {});
+  ~ChangeFeed();  // stops the thread; watchers must be finished first (stop())
+
+  // Starts the feed thread (reads the current latest version first).
+  Status start();
+  // Ends every watch stream with UNAVAILABLE and stops the thread.
+  void stop();
+
+  // After each commit. Cheap; any thread.
+  void notify(std::uint64_t version);
+  std::uint64_t latest() const noexcept { return latest_.load(std::memory_order_acquire); }
+
+  // Registers a new watch stream positioned after `after_version`.
+  std::shared_ptr<Watcher> subscribe(std::uint64_t after_version, std::string name, Watcher::Send send,
+                                     Watcher::Finish finish);
+  void unsubscribe(const std::shared_ptr<Watcher>& watcher);
+  std::size_t watcher_count() const;
+
+  const FeedOptions& options() const noexcept { return options_; }
+
+ private:
+  friend class Watcher;
+  enum class Fetch { kEvent, kNone, kSnapshot, kError };
+  // The change event of `version`: from the ring, else from the store.
+  Fetch fetch(std::uint64_t version, EventPtr& out, Status& error);
+  void request_snapshot();
+  void run();
+  void fill_ring();
+  void serve_snapshots();
+
+  store::Store& store_;
+  const FeedOptions options_;
+  metrics::Gauge& streams_gauge_;
+  std::atomic<std::uint64_t> latest_{0};
+
+  mutable std::mutex ring_mu_;           // guards ring_, ring_first_
+  std::deque<EventPtr> ring_;            // versions ring_first_ .. ring_first_ + size - 1
+  std::uint64_t ring_first_ = 1;
+
+  mutable std::mutex subs_mu_;           // guards watchers_; taken before any Watcher::mu_
+  std::vector<std::weak_ptr<Watcher>> watchers_;
+
+  std::mutex wake_mu_;                   // guards the flags below
+  std::condition_variable wake_cv_;
+  bool stopping_ = false;
+  bool dirty_ = false;                   // notify() or a snapshot request happened
+  bool snapshot_wanted_ = false;
+
+  std::shared_ptr<const SnapshotEvents> last_snapshot_;  // feed thread only
+  std::thread thread_;
+};
+
+}  // namespace mcns::control::feed
