@@ -90,7 +90,6 @@ StatusOr<std::unique_ptr<Forwarder>> Forwarder::create(const ForwarderOptions& o
     MCNS_ASSIGN_OR_RETURN(udp::endpoint ep, parse_upstream(u));
     upstreams.push_back(ep);
   }
-  if (options.max_entries == 0) return invalid_argument("[forward] max_entries must be at least 1");
   std::unique_ptr<Forwarder> f(new Forwarder(options, std::move(allow), std::move(upstreams)));
   f->upstream_errors_.assign(f->upstreams_.size(), nullptr);
   if (registry) {
@@ -242,7 +241,8 @@ class ForwardClient::Transaction : public std::enable_shared_from_this<Transacti
   void handle_answer(std::span<const std::uint8_t> answer) {
     PreparedAnswer prepared;
     if (prepare_answer(answer, fwd().options().max_ttl, prepared) != PrepareResult::kOk) return fail_attempt();
-    if (prepared.lifetime > 0) fwd().cache().insert(q_, prepared, ForwardCache::now_ms());
+    if (prepared.lifetime > 0 && fwd().options().max_entries > 0)  // max_entries 0: no caching
+      fwd().cache().insert(q_, prepared, ForwardCache::now_ms());
     finish(&prepared);
   }
 

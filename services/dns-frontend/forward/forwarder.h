@@ -45,7 +45,7 @@ struct ForwarderOptions {
   std::vector<std::string> upstreams;  // "ip:port", "[v6]:port" or a bare IP (port 53); empty: off
   std::vector<std::string> allow;      // CIDR prefixes
   std::uint32_t max_ttl = 300;
-  std::uint32_t max_entries = 100000;
+  std::uint32_t max_entries = 100000;  // 0: nothing is cached
   // Per attempt (UDP, and again for a TCP retry) before the next upstream is tried.
   std::chrono::milliseconds timeout{1500};
   // Bounds per worker: concurrent upstream transactions, and clients waiting on one.

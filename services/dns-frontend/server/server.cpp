@@ -660,9 +660,16 @@ boost::system::error_code open_tcp(tcp::acceptor& a, const ListenSpec& spec, std
 
 }  // namespace
 
+Status Server::check(const ServerOptions& options) {
+  if (options.listen.empty()) return invalid_argument("[dns] listen: at least one address is required");
+  for (const auto& l : options.listen) MCNS_RETURN_IF_ERROR(parse_listen(l).status());
+  if (options.threads < 0) return invalid_argument("[dns] threads must be 0 (one per core) or more");
+  return ok_status();
+}
+
 StatusOr<std::unique_ptr<Server>> Server::bind(const ServerOptions& options, const zone::SnapshotHolder& holder,
                                                forward::Forwarder* forwarder, metrics::Registry* registry) {
-  if (options.listen.empty()) return invalid_argument("[dns] listen: at least one address is required");
+  MCNS_RETURN_IF_ERROR(check(options));
   std::vector<ListenSpec> specs;
   for (const auto& l : options.listen) {
     MCNS_ASSIGN_OR_RETURN(ListenSpec spec, parse_listen(l));

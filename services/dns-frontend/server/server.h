@@ -53,6 +53,8 @@ class Server {
   // outlive the Server. With a registry, adds the per-worker counters at scrape time.
   static StatusOr<std::unique_ptr<Server>> bind(const ServerOptions& options, const zone::SnapshotHolder& holder,
                                                 forward::Forwarder* forwarder, metrics::Registry* registry);
+  // Checks the listen addresses without binding anything (check-config).
+  static Status check(const ServerOptions& options);
   ~Server();  // stop(0) when still running
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
