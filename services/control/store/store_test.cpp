@@ -413,6 +413,13 @@ TEST(StoreTimeTest, FormatParseAndDateNumber) {
   EXPECT_EQ(*parse_time("2026-02-28T23:59:59Z"), t);
   EXPECT_FALSE(parse_time("yesterday").ok());
   EXPECT_FALSE(parse_time("2026-02-28T23:59:59Z junk").ok());
+  EXPECT_FALSE(parse_time("2026-02-30T00:00:00Z").ok());
+  EXPECT_FALSE(parse_time("2026-02-28T24:00:00Z").ok());
+  EXPECT_FALSE(parse_time("2026-02-28 23:59:59Z").ok());
+  EXPECT_FALSE(parse_time("2026-+2-28T23:59:59Z").ok());
+  EXPECT_FALSE(parse_time("2026-02-28T-1:59:59Z").ok());
+  EXPECT_EQ(*parse_time("1970-01-01T00:00:00Z"), domain::Timestamp{});
+  EXPECT_EQ(format_time(*parse_time("2000-02-29T12:34:56Z")), "2000-02-29T12:34:56Z");
   EXPECT_EQ(utc_date_number(t), 20260228u);
   EXPECT_EQ(utc_date_number(t + std::chrono::seconds(1)), 20260301u);
 }
