@@ -78,8 +78,10 @@ TEST(SnapshotHolder, ConcurrentReadersSeeWholeSnapshots) {
       }
     });
   }
+  while (reads.load() < 3) std::this_thread::yield();  // the readers are running
   for (std::uint32_t s = 2; s < 300; ++s) {
     h.publish(make_set(s));
+    std::this_thread::yield();
     if (s % 50 == 0) h.sweep();
   }
   stop = true;

@@ -75,6 +75,13 @@ int compare_rdata(const std::uint8_t* a, std::size_t an, const std::uint8_t* b, 
 const std::uint8_t* parent_of(const std::uint8_t* name) { return name + 1 + name[0]; }
 bool is_wildcard(const std::uint8_t* name) { return name[0] == 1 && name[1] == '*'; }
 
+// Capacity is reserved up front, so this never reallocates.
+void append(std::vector<std::uint8_t>& v, const std::uint8_t* p, std::size_t n) {
+  std::size_t at = v.size();
+  v.resize(at + n);
+  std::memcpy(v.data() + at, p, n);
+}
+
 void bump(std::array<std::uint32_t, 128>& a, unsigned i, int delta) {
   if (i < 128) a[i] = static_cast<std::uint32_t>(static_cast<int>(a[i]) + delta);
 }
@@ -115,7 +122,7 @@ ShardPtr ShardEncoder::encode(const EncNode* nodes, std::size_t count) {
     node.flags = in.flags & (node_flag::kApex | node_flag::kWildcardChild);
     node.children = in.children;
     node.first_rrset = static_cast<std::uint32_t>(s->rrsets_.size());
-    data.insert(data.end(), in.name, in.name + in.name_length);
+    append(data, in.name, in.name_length);
     for (std::uint32_t r = 0; r < in.record_count;) {
       RRset set;
       set.type = in.records[r].type;
@@ -133,8 +140,8 @@ ShardPtr ShardEncoder::encode(const EncNode* nodes, std::size_t count) {
         dns_wire::store_u16(head + 4, dns_wire::kClassIn);
         dns_wire::store_u32(head + 6, rec.ttl);
         dns_wire::store_u16(head + 10, rec.rdlength);
-        data.insert(data.end(), head, head + kWireRecordOverhead);
-        data.insert(data.end(), rec.rdata, rec.rdata + rec.rdlength);
+        append(data, head, kWireRecordOverhead);
+        append(data, rec.rdata, rec.rdlength);
         ++set.count;
       }
       set.size = static_cast<std::uint32_t>(data.size() - set.offset);
@@ -356,6 +363,8 @@ std::size_t shard_count_for(std::size_t nodes) {
 }
 
 // Builds every shard of the zone from its base content (if any) plus the ops.
+// Records are first bucketed by shard (one counting-sort pass) and then sorted within
+// each bucket, which keeps the sorts small and cache-friendly for million-record loads.
 void build_full(Zone& zone, const ZoneDraft& d) {
   std::vector<FlatRecord> recs;
   std::size_t base_records = d.content ? d.content->record_count() : 0;
@@ -380,34 +389,62 @@ void build_full(Zone& zone, const ZoneDraft& d) {
   for (const Op& op : d.ops)
     recs.push_back({op.hash, ++seq, d.bytes.data() + op.owner_offset, d.bytes.data() + op.rdata_offset, op.ttl,
                     op.rdlength, op.type, op.owner_length, op.owner_labels, op.add});
-  std::sort(recs.begin(), recs.end(), [](const FlatRecord& a, const FlatRecord& b) {
-    int c = compare_key(a, b);
-    return c != 0 ? c < 0 : a.seq < b.seq;
-  });
 
-  // The last operation on each (owner, type, rdata) decides; group survivors by owner.
-  std::vector<EncRecord> final_recs;
-  final_recs.reserve(recs.size());
-  std::vector<BuildNode> nodes;
-  nodes.reserve(recs.size() / 2 + 16);
-  for (std::size_t i = 0; i < recs.size();) {
-    std::size_t j = i + 1;
-    while (j < recs.size() && compare_key(recs[i], recs[j]) == 0) ++j;
-    const FlatRecord& last = recs[j - 1];
-    if (last.add) {
-      if (nodes.empty() || nodes.back().hash != last.hash || nodes.back().name_length != last.owner_length ||
-          std::memcmp(nodes.back().name, last.owner, last.owner_length) != 0) {
-        nodes.push_back({last.hash, last.owner_length, last.owner_labels, 0, 0, last.owner,
-                         static_cast<std::uint32_t>(final_recs.size()), 0});
-      }
-      final_recs.push_back({last.type, last.rdlength, last.ttl, last.rdata});
-      ++nodes.back().record_count;
-    }
-    i = j;
+  // Shard count from the number of owner runs (records of one owner arrive together
+  // in bulk loads and in the base), a close estimate of the node count.
+  std::size_t owner_runs = 1;
+  for (std::size_t i = 1; i < recs.size(); ++i) owner_runs += recs[i].hash != recs[i - 1].hash;
+  std::vector<ShardPtr>& shards = ZoneAccess::shards(zone);
+  shards.assign(shard_count_for(owner_runs), nullptr);
+  const std::size_t shard_total = shards.size();
+  auto shard_of = [&](std::uint32_t h) { return static_cast<std::size_t>((std::uint64_t{h} * shard_total) >> 32); };
+
+  std::vector<std::uint32_t> rec_start(shard_total + 1, 0);
+  for (const FlatRecord& r : recs) ++rec_start[shard_of(r.hash) + 1];
+  for (std::size_t i = 0; i < shard_total; ++i) rec_start[i + 1] += rec_start[i];
+  std::vector<FlatRecord> bucketed(recs.size());
+  {
+    std::vector<std::uint32_t> fill(rec_start.begin(), rec_start.end() - 1);
+    for (const FlatRecord& r : recs) bucketed[fill[shard_of(r.hash)]++] = r;
   }
+  std::vector<FlatRecord>().swap(recs);
+
+  // Per shard: sort, let the last operation on each (owner, type, rdata) decide, and
+  // group the survivors into nodes.
+  std::vector<EncRecord> final_recs;
+  final_recs.reserve(bucketed.size());
+  std::vector<BuildNode> nodes;
+  nodes.reserve(owner_runs + 16);
+  std::vector<std::uint32_t> node_start(shard_total + 1, 0);
+  for (std::size_t sh = 0; sh < shard_total; ++sh) {
+    node_start[sh] = static_cast<std::uint32_t>(nodes.size());
+    auto first = bucketed.begin() + rec_start[sh], last = bucketed.begin() + rec_start[sh + 1];
+    std::sort(first, last, [](const FlatRecord& a, const FlatRecord& b) {
+      int c = compare_key(a, b);
+      return c != 0 ? c < 0 : a.seq < b.seq;
+    });
+    for (auto it = first; it != last;) {
+      auto next = it + 1;
+      while (next != last && compare_key(*it, *next) == 0) ++next;
+      const FlatRecord& r = *(next - 1);
+      if (r.add) {
+        if (nodes.size() == node_start[sh] || nodes.back().hash != r.hash ||
+            nodes.back().name_length != r.owner_length ||
+            std::memcmp(nodes.back().name, r.owner, r.owner_length) != 0) {
+          nodes.push_back({r.hash, r.owner_length, r.owner_labels, 0, 0, r.owner,
+                           static_cast<std::uint32_t>(final_recs.size()), 0});
+        }
+        final_recs.push_back({r.type, r.rdlength, r.ttl, r.rdata});
+        ++nodes.back().record_count;
+      }
+      it = next;
+    }
+  }
+  const std::size_t data_nodes = nodes.size();
+  node_start[shard_total] = static_cast<std::uint32_t>(data_nodes);
   const std::uint64_t record_total = final_recs.size();
 
-  // Apex, empty non-terminals, child counts and wildcard flags.
+  // Apex, empty non-terminals (appended after the data nodes), child counts, wildcards.
   NodeTable table(nodes.size() + 16);
   for (std::uint32_t i = 0; i < nodes.size(); ++i) table.insert(nodes, i);
   const std::uint8_t* apex = d.apex.data();
@@ -442,24 +479,27 @@ void build_full(Zone& zone, const ZoneDraft& d) {
     }
   }
 
-  // Shards: bucket the nodes by shard, then encode each bucket.
-  std::vector<ShardPtr>& shards = ZoneAccess::shards(zone);
-  shards.assign(shard_count_for(nodes.size()), nullptr);
-  const std::size_t shard_total = shards.size();
-  std::vector<std::uint32_t> start(shard_total + 1, 0);
-  auto shard_of = [&](std::uint32_t h) { return static_cast<std::size_t>((std::uint64_t{h} * shard_total) >> 32); };
-  for (const BuildNode& n : nodes) ++start[shard_of(n.hash) + 1];
-  for (std::size_t i = 0; i < shard_total; ++i) start[i + 1] += start[i];
-  std::vector<EncNode> enc(nodes.size());
+  // Nodes created above belong to arbitrary shards: bucket them too.
+  std::vector<std::uint32_t> extra_start(shard_total + 1, 0);
+  for (std::size_t i = data_nodes; i < nodes.size(); ++i) ++extra_start[shard_of(nodes[i].hash) + 1];
+  for (std::size_t i = 0; i < shard_total; ++i) extra_start[i + 1] += extra_start[i];
+  std::vector<std::uint32_t> extra(nodes.size() - data_nodes);
   {
-    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
-    for (const BuildNode& n : nodes)
-      enc[fill[shard_of(n.hash)]++] = {n.hash, n.name_length, n.label_count, n.flags, n.children, n.name,
-                                       final_recs.data() + n.first_record, n.record_count};
+    std::vector<std::uint32_t> fill(extra_start.begin(), extra_start.end() - 1);
+    for (std::size_t i = data_nodes; i < nodes.size(); ++i)
+      extra[fill[shard_of(nodes[i].hash)]++] = static_cast<std::uint32_t>(i);
   }
-  for (std::size_t i = 0; i < shard_total; ++i) {
-    std::size_t count = start[i + 1] - start[i];
-    shards[i] = count ? ShardEncoder::encode(enc.data() + start[i], count) : ShardEncoder::empty();
+
+  std::vector<EncNode> enc;
+  auto to_enc = [&](const BuildNode& n) {
+    return EncNode{n.hash,     n.name_length, n.label_count, n.flags, n.children,
+                   n.name,     final_recs.data() + n.first_record, n.record_count};
+  };
+  for (std::size_t sh = 0; sh < shard_total; ++sh) {
+    enc.clear();
+    for (std::uint32_t i = node_start[sh]; i < node_start[sh + 1]; ++i) enc.push_back(to_enc(nodes[i]));
+    for (std::uint32_t i = extra_start[sh]; i < extra_start[sh + 1]; ++i) enc.push_back(to_enc(nodes[extra[i]]));
+    shards[sh] = enc.empty() ? ShardEncoder::empty() : ShardEncoder::encode(enc.data(), enc.size());
   }
 
   auto& depth_nodes = ZoneAccess::depth_nodes(zone);
