@@ -56,14 +56,15 @@ class Responder {
     max_size_ = max_size < w_.limit() ? max_size : w_.limit();
     w_.set_limit(max_size_);
     w_.put_bytes(std::span<const std::uint8_t>(zero_header_, dns_wire::kHeaderSize));
-    if (with_question) {
-      w_.put_bytes(q_question_.data(), q_question_.size());
+    // A caller buffer too small for the question gets a header-only reply.
+    if (with_question && w_.put_bytes(q_question_.data(), q_question_.size())) {
       qdcount_ = 1;
       comp_.add(kQuestionRef);
     }
     question_end_ = w_.size();
   }
   void set_question(std::span<const std::uint8_t> question) noexcept { q_question_ = question; }
+  bool has_question() const noexcept { return qdcount_ != 0; }
 
   // Reserves room for the OPT record written by finish().
   void reserve_opt(int ede) noexcept {
@@ -428,6 +429,10 @@ QueryResult process_query(const zone::ZoneSet& zones, std::span<const std::uint8
   }
   r.begin(true, limit, forwarding);
   r.reserve_opt(-1);
+  if (!r.has_question()) {  // buffer below the question's size: nothing useful fits
+    r.truncate();
+    return r.finish(rcode::kNoError);
+  }
   const std::uint16_t rc = r.answer(zone);
   return r.finish(rc);
 }
