@@ -8,7 +8,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config ccache git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libboost-dev libboost-system-dev libssl-dev libsqlite3-dev libldns-dev
-  libtoml11-dev prometheus-cpp-dev libgtest-dev libgmock-dev
+  libtoml11-dev prometheus-cpp-dev libgtest-dev libgmock-dev nlohmann-json3-dev
 )
 test_pkgs=(
   knot-dnsutils dnsutils ldnsutils curl openssl sqlite3 systemd procps iproute2

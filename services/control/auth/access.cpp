@@ -1,0 +1,35 @@
+#include "services/control/auth/access.h"
+
+#include "common/base/strings.h"
+
+namespace mcns::control::auth {
+
+std::string_view access_name(Access access) noexcept {
+  switch (access) {
+    case Access::kPublic: return "public";
+    case Access::kAuthenticated: return "authenticated";
+    case Access::kAdmin: return "admin";
+  }
+  return "unknown";
+}
+
+std::string_view bearer_token(std::string_view authorization) noexcept {
+  std::string_view v = trim(authorization);
+  constexpr std::string_view kScheme = "bearer";
+  if (v.size() <= kScheme.size() || !iequals(v.substr(0, kScheme.size()), kScheme)) return {};
+  if (v[kScheme.size()] != ' ' && v[kScheme.size()] != '\t') return {};
+  return trim(v.substr(kScheme.size() + 1));
+}
+
+StatusOr<std::optional<Principal>> check_access(Authenticator& authenticator, Access access,
+                                                std::optional<std::string_view> authorization) {
+  if (access == Access::kPublic) return std::optional<Principal>();
+  std::string_view token = authorization ? bearer_token(*authorization) : std::string_view();
+  if (token.empty()) return unauthenticated("missing bearer token");
+  MCNS_ASSIGN_OR_RETURN(Principal who, authenticator.authenticate(token));
+  if (access == Access::kAdmin && !who.is_admin())
+    return permission_denied(str_cat("permission denied: \"", who.username, "\" may not do this (admin role required)"));
+  return std::optional<Principal>(std::move(who));
+}
+
+}  // namespace mcns::control::auth

@@ -1,0 +1,46 @@
+#pragma once
+// Authentication through MCIAS (SPEC section 6): token validation with a 30 s cache of
+// valid and invalid verdicts keyed by the token's SHA-256, login and logout forwarding.
+// Fails closed: when MCIAS cannot be reached an uncached token gets UNAVAILABLE.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "services/control/auth/authenticator.h"
+#include "services/control/auth/https_client.h"
+#include "services/control/auth/token_cache.h"
+
+namespace mcns::control::auth {
+
+struct MciasOptions {
+  std::string server_url;  // https://host:port
+  std::string ca_cert;     // empty: the system roots
+  std::string service_name = "mcns";
+  std::vector<std::string> tags;
+  std::chrono::milliseconds timeout{10000};
+  std::chrono::steady_clock::duration cache_ttl = std::chrono::seconds(30);
+  TokenCache::Clock clock = [] { return std::chrono::steady_clock::now(); };  // tests move time
+  AuthHooks hooks;
+};
+
+class MciasAuthenticator final : public Authenticator {
+ public:
+  static StatusOr<std::unique_ptr<MciasAuthenticator>> create(MciasOptions options);
+
+  StatusOr<Principal> authenticate(std::string_view token) override;
+  StatusOr<LoginResult> login(const LoginRequest& request) override;
+  Status logout(std::string_view token) override;
+  std::string_view mode() const noexcept override { return "mcias"; }
+
+ private:
+  MciasAuthenticator(MciasOptions options, HttpsUrl url);
+  StatusOr<Principal> validate(std::string_view token,
+                               std::optional<std::chrono::steady_clock::time_point>& not_after);
+
+  MciasOptions options_;
+  HttpsUrl url_;
+  TokenCache cache_;
+};
+
+}  // namespace mcns::control::auth

@@ -1,0 +1,13 @@
+#pragma once
+// RFC 3339 timestamps as MCIAS writes them and the REST API returns them.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mcns::control::auth {
+// "2026-11-29T09:10:34Z", "…34.5Z", "…34+02:00" → UTC seconds; nullopt on anything else.
+std::optional<std::chrono::sys_seconds> parse_rfc3339(std::string_view text);
+// UTC, second precision: "2026-11-29T09:10:34Z".
+std::string format_rfc3339(std::chrono::sys_seconds t);
+}  // namespace mcns::control::auth

@@ -1,0 +1,174 @@
+// The Beast HTTPS server on a real loopback socket: keep-alive, the 64 KiB body limit,
+// TLS 1.3 only, idle timeout and graceful drain.
+#include "services/control/rest/https_server.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <future>
+#include <thread>
+
+#include "common/base/strings.h"
+#include "tests/integration/harness/pki.h"
+#include "tests/integration/harness/rest_client.h"
+
+namespace mcns::control::rest {
+namespace {
+
+using namespace std::chrono;
+
+// Polls a condition that has no event to wait on (the server's connection count).
+template <typename Pred>
+bool eventually(Pred pred, milliseconds timeout = seconds(10)) {
+  auto deadline = steady_clock::now() + timeout;
+  while (steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return pred();
+}
+
+class HttpsServerTest : public ::testing::Test {
+ protected:
+  void start(Handler handler, HttpsServerOptions o = {}) {
+    o.listen_addr = "127.0.0.1:0";
+    o.tls_cert = test::test_pki().server_cert;
+    o.tls_key = test::test_pki().server_key;
+    auto s = HttpsServer::start(o, std::move(handler));
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = std::move(*s);
+  }
+  test::RestClient client() { return test::RestClient(str_cat("https://localhost:", server_->port()), test::test_pki().ca_cert); }
+  static Response echo(const Request& r) {
+    return Response(200, str_cat(r.method, " ", r.target, " ", r.authorization.value_or("-"), " ", r.body.size()));
+  }
+  std::unique_ptr<HttpsServer> server_;
+};
+
+TEST_F(HttpsServerTest, ServesRequestsOnOneKeptAliveConnection) {
+  start(echo);
+  auto c = client();
+  auto a = c.send("GET", "/a?x=1", "tok");
+  ASSERT_EQ(a.status, 200) << a.error;
+  EXPECT_EQ(a.body, "GET /a?x=1 Bearer tok 0");
+  EXPECT_EQ(a.headers["content-type"], "application/json");
+  auto b = c.send("POST", "/b", "", "hello");
+  EXPECT_EQ(b.body, "POST /b - 5");
+  EXPECT_EQ(c.connection().connects(), 1) << "keep-alive";
+  EXPECT_EQ(server_->connections(), 1);
+}
+
+TEST_F(HttpsServerTest, BodyLimitIs64KiB) {
+  start(echo);
+  auto c = client();
+  auto at_limit = c.send("POST", "/x", "", std::string(64 * 1024, 'a'));
+  EXPECT_EQ(at_limit.status, 200);
+  EXPECT_EQ(at_limit.body, "POST /x - 65536");
+  auto over = c.send("POST", "/x", "", std::string(64 * 1024 + 1, 'a'));
+  EXPECT_EQ(over.status, 413);
+  EXPECT_EQ(over.error_message(), "request body too large (limit 65536 bytes)");
+  EXPECT_FALSE(c.connection().is_open()) << "the server closes after a 413";
+  // Also without a Content-Length: a chunked body is cut off at the limit too.
+  auto chunked = c.send("POST", "/x", "", std::string(70000, 'b'), {{"Transfer-Encoding", "chunked"}});
+  EXPECT_TRUE(chunked.status == 413 || chunked.status == 0) << chunked.status;
+}
+
+TEST_F(HttpsServerTest, RefusesTls12) {
+  start(echo);
+  auto s_client = [&](const char* version) {
+    std::string cmd = str_cat("timeout 10 openssl s_client ", version, " -connect 127.0.0.1:", server_->port(),
+                              " </dev/null >/dev/null 2>&1");
+    return std::system(cmd.c_str());
+  };
+  EXPECT_NE(s_client("-tls1_2"), 0) << "a TLS 1.2-only client must be refused";
+  EXPECT_EQ(s_client("-tls1_3"), 0);
+}
+
+TEST_F(HttpsServerTest, ClosesIdleConnections) {
+  HttpsServerOptions o;
+  o.idle_timeout = milliseconds(200);
+  start(echo, o);
+  auto c = client();
+  ASSERT_EQ(c.send("GET", "/").status, 200);
+  EXPECT_EQ(server_->connections(), 1);
+  EXPECT_TRUE(eventually([&] { return server_->connections() == 0; }));
+  EXPECT_EQ(c.send("GET", "/").status, 200) << "the client reconnects";
+  EXPECT_EQ(c.connection().connects(), 2);
+}
+
+TEST_F(HttpsServerTest, DrainLetsARequestInFlightFinish) {
+  std::promise<void> entered, release;
+  auto released = release.get_future().share();
+  start([&](const Request& r) {
+    if (r.target == "/slow") {
+      entered.set_value();
+      released.wait();
+    }
+    return echo(r);
+  });
+  auto idle = client();
+  ASSERT_EQ(idle.send("GET", "/fast").status, 200);  // a kept-alive, idle connection
+
+  std::future<test::RestReply> slow = std::async(std::launch::async, [&] { return client().send("GET", "/slow"); });
+  entered.get_future().wait();
+  std::future<bool> drained = std::async(std::launch::async, [&] { return server_->drain(seconds(10)); });
+  EXPECT_TRUE(eventually([&] { return server_->connections() == 1; })) << "the idle connection is closed at once";
+  EXPECT_EQ(drained.wait_for(milliseconds(0)), std::future_status::timeout) << "drain waits for the request";
+  release.set_value();
+  auto reply = slow.get();
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.headers["connection"], "close");
+  EXPECT_TRUE(drained.get()) << "nothing was cut off";
+  EXPECT_NE(client().send("GET", "/fast").status, 200) << "no new connections after the drain";
+}
+
+TEST_F(HttpsServerTest, HandlerExceptionsBecome500) {
+  start([](const Request&) -> Response { throw std::runtime_error("boom"); });
+  auto c = client();
+  auto r = c.send("GET", "/");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.error_message(), "internal error");
+  EXPECT_EQ(c.send("GET", "/").status, 500) << "the connection survives";
+}
+
+TEST(HttpsServerStartTest, ReportsBadCertificatesAndAddresses) {
+  HttpsServerOptions o;
+  o.listen_addr = "127.0.0.1:0";
+  o.tls_cert = "/nonexistent.pem";
+  o.tls_key = test::test_pki().server_key;
+  auto s = HttpsServer::start(o, [](const Request&) { return Response(200, ""); });
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("/nonexistent.pem"), std::string::npos);
+  o.tls_cert = test::test_pki().server_cert;
+  o.listen_addr = "not-an-ip:80";
+  EXPECT_FALSE(HttpsServer::start(o, [](const Request&) { return Response(200, ""); }).ok());
+}
+
+}  // namespace
+}  // namespace mcns::control::rest
+
+namespace mcns::control::rest {
+namespace {
+bool port_accepts(std::uint16_t port) {
+  return std::system(str_cat("timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/", port, "' 2>/dev/null").c_str()) == 0;
+}
+
+TEST(HttpsServerStopTest, TheListenerIsGoneAfterADrain) {
+  HttpsServerOptions o;
+  o.listen_addr = "127.0.0.1:0";
+  o.tls_cert = test::test_pki().server_cert;
+  o.tls_key = test::test_pki().server_key;
+  auto s = HttpsServer::start(o, [](const Request&) { return Response(200, ""); });
+  ASSERT_TRUE(s.ok());
+  std::uint16_t port = (*s)->port();
+  EXPECT_TRUE(port_accepts(port));
+  (*s)->drain(std::chrono::seconds(2));
+  EXPECT_FALSE(port_accepts(port)) << "drain closes the listener";
+  s->reset();
+  EXPECT_FALSE(port_accepts(port));
+  // The port can be bound again at once.
+  o.listen_addr = str_cat("127.0.0.1:", port);
+  EXPECT_TRUE(HttpsServer::start(o, [](const Request&) { return Response(200, ""); }).ok());
+}
+}  // namespace
+}  // namespace mcns::control::rest

@@ -1,0 +1,43 @@
+#pragma once
+// The REST API's one routing table (router.cpp, read top to bottom) and its dispatch:
+// match the method and path, check the route's access level at the edge (one function
+// shared with gRPC: auth/access.h), run the handler, and map any status through
+// http_status_for(). No Beast here: requests and responses are plain values.
+#include <chrono>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "services/control/auth/access.h"
+#include "services/control/auth/authenticator.h"
+#include "services/control/domain/zone_service.h"
+#include "services/control/rest/http_types.h"
+
+namespace mcns::control::rest {
+
+struct RouterHooks {
+  // After every response: the route pattern ("GET /v1/zones/{zone}", "unmatched"), the
+  // HTTP status and the handling time; for mcns_api_requests_total and the histogram.
+  std::function<void(std::string_view route, int status, std::chrono::duration<double> elapsed)> on_response;
+};
+
+struct RouteInfo {
+  std::string_view method;
+  std::string_view pattern;
+  auth::Access access;
+};
+
+class Router {
+ public:
+  Router(domain::ZoneService& zones, auth::Authenticator& authenticator, RouterHooks hooks = {});
+  Response handle(const Request& request);
+  // The table, for tests and docs.
+  static std::vector<RouteInfo> routes();
+
+ private:
+  domain::ZoneService& zones_;
+  auth::Authenticator& authenticator_;
+  RouterHooks hooks_;
+};
+
+}  // namespace mcns::control::rest
