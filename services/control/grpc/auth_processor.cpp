@@ -1,0 +1,76 @@
+#include "services/control/grpc/auth_processor.h"
+
+#include "common/base/log.h"
+#include "common/base/strings.h"
+#include "common/grpcutil/grpcutil.h"
+#include "services/control/auth/access.h"
+
+namespace mcns::control::grpcapi {
+
+namespace {
+
+std::string_view sv(const ::grpc::string_ref& r) { return {r.data(), r.size()}; }
+
+class EdgeProcessor final : public ::grpc::AuthMetadataProcessor {
+ public:
+  EdgeProcessor(auth::Authenticator& authenticator, const MethodMap& map, CallHook on_refused)
+      : authenticator_(authenticator), map_(map), on_refused_(std::move(on_refused)) {}
+
+  // Token validation may wait for MCIAS (up to 10 s): gRPC runs blocking processors on
+  // its own thread pool, off the transport threads.
+  bool IsBlocking() const override { return true; }
+
+  ::grpc::Status Process(const InputMetadata& metadata, ::grpc::AuthContext*, OutputMetadata*,
+                         OutputMetadata*) override {
+    auto started = std::chrono::steady_clock::now();
+    std::string_view method;
+    std::optional<std::string_view> authorization;
+    for (const auto& [key, value] : metadata) {
+      if (sv(key) == ":path") method = sv(value);
+      else if (sv(key) == "authorization") authorization = sv(value);
+    }
+    Status status = decide(method, authorization);
+    if (!status.ok() && on_refused_)
+      on_refused_(method, status.code(), std::chrono::steady_clock::now() - started);
+    return grpcutil::to_grpc(status);
+  }
+
+ private:
+  Status decide(std::string_view method, std::optional<std::string_view> authorization) {
+    auto access = map_.find(method);
+    if (!access) {
+      log::warn("grpc: denied unmapped method ", method);
+      return permission_denied(str_cat("method ", method, " is not available"));
+    }
+    return auth::check_access(authenticator_, *access, authorization).status();
+  }
+
+  auth::Authenticator& authenticator_;
+  const MethodMap& map_;
+  CallHook on_refused_;
+};
+
+}  // namespace
+
+std::shared_ptr<::grpc::AuthMetadataProcessor> make_auth_processor(auth::Authenticator& authenticator,
+                                                                   const MethodMap& map, CallHook on_refused) {
+  return std::make_shared<EdgeProcessor>(authenticator, map, std::move(on_refused));
+}
+
+StatusOr<auth::Principal> caller(const ::grpc::ServerContextBase& context, auth::Authenticator& authenticator) {
+  const auto& md = context.client_metadata();
+  auto it = md.find("authorization");
+  std::optional<std::string_view> header;
+  if (it != md.end()) header = sv(it->second);
+  MCNS_ASSIGN_OR_RETURN(auto who, auth::check_access(authenticator, auth::Access::kAuthenticated, header));
+  return std::move(*who);
+}
+
+std::string bearer_of(const ::grpc::ServerContextBase& context) {
+  const auto& md = context.client_metadata();
+  auto it = md.find("authorization");
+  if (it == md.end()) return "";
+  return std::string(auth::bearer_token(sv(it->second)));
+}
+
+}  // namespace mcns::control::grpcapi

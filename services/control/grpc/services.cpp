@@ -1,0 +1,195 @@
+#include "services/control/grpc/services.h"
+
+#include "common/base/log.h"
+#include "common/base/strings.h"
+#include "common/grpcutil/grpcutil.h"
+#include "services/control/auth/audit.h"
+#include "services/control/grpc/auth_processor.h"
+
+namespace mcns::control::grpcapi {
+
+namespace {
+
+constexpr std::string_view kApi = "grpc";
+
+void set_time(google::protobuf::Timestamp* out, domain::Timestamp t) {
+  out->set_seconds(t.time_since_epoch().count());
+  out->set_nanos(0);
+}
+
+void to_proto(const domain::Zone& z, v1::Zone* out) {
+  out->set_id(z.id);
+  out->set_name(z.name);
+  out->set_primary_ns(z.primary_ns);
+  out->set_admin_email(z.admin_email);
+  out->set_refresh(z.refresh);
+  out->set_retry(z.retry);
+  out->set_expire(z.expire);
+  out->set_minimum_ttl(z.minimum_ttl);
+  out->set_serial(z.serial);
+  set_time(out->mutable_created_at(), z.created_at);
+  set_time(out->mutable_updated_at(), z.updated_at);
+}
+
+void to_proto(const domain::Record& r, v1::Record* out) {
+  out->set_id(r.id);
+  out->set_zone_id(r.zone_id);
+  out->set_name(r.name);
+  out->set_type(r.type);
+  out->set_value(r.value);
+  out->set_ttl(r.ttl);
+  set_time(out->mutable_created_at(), r.created_at);
+  set_time(out->mutable_updated_at(), r.updated_at);
+}
+
+template <typename Req>
+domain::SoaFields soa_of(const Req& req) {
+  domain::SoaFields soa;
+  if (req.has_primary_ns()) soa.primary_ns = req.primary_ns();
+  if (req.has_admin_email()) soa.admin_email = req.admin_email();
+  if (req.has_refresh()) soa.refresh = req.refresh();
+  if (req.has_retry()) soa.retry = req.retry();
+  if (req.has_expire()) soa.expire = req.expire();
+  if (req.has_minimum_ttl()) soa.minimum_ttl = req.minimum_ttl();
+  return soa;
+}
+
+template <typename Req>
+domain::RecordFields fields_of(const Req& req) {
+  domain::RecordFields f{req.name(), req.type(), req.value(), std::nullopt};
+  if (req.has_ttl()) f.ttl = req.ttl();
+  return f;
+}
+
+}  // namespace
+
+// The edge (auth_processor.cpp) has already checked every non-public call; WHO is the
+// call's caller (see caller() for why it is looked up again), or the handler returns.
+#define MCNS_GRPC_CALLER(who, ctx)                                   \
+  auto who##_or = caller(*(ctx), authenticator_);                    \
+  if (!who##_or.ok()) return grpcutil::to_grpc(who##_or.status());   \
+  const auth::Principal& who = *who##_or
+
+::grpc::Status AdminRpc::Health(::grpc::ServerContext*, const v1::HealthRequest*, v1::HealthResponse* out) {
+  out->set_status("ok");
+  return ::grpc::Status::OK;
+}
+
+::grpc::Status AuthRpc::Login(::grpc::ServerContext*, const v1::LoginRequest* req, v1::LoginResponse* out) {
+  auth::LoginRequest login{req->username(), req->password(), req->totp_code()};
+  auto result = authenticator_.login(login);
+  log::info("login api=", kApi, " user=", req->username(), " result=",
+            result.ok() ? std::string_view("OK") : status_code_name(result.status().code()));
+  if (!result.ok()) return grpcutil::to_grpc(result.status());
+  out->set_token(result->token);
+  if (result->expires_at_time) set_time(out->mutable_expires_at(), *result->expires_at_time);
+  return ::grpc::Status::OK;
+}
+
+::grpc::Status AuthRpc::Logout(::grpc::ServerContext* ctx, const v1::LogoutRequest*, v1::LogoutResponse*) {
+  MCNS_GRPC_CALLER(who, ctx);
+  Status s = authenticator_.logout(bearer_of(*ctx));
+  log::info("logout api=", kApi, " user=", who.username, " result=", s.ok() ? std::string_view("OK") : status_code_name(s.code()));
+  return grpcutil::to_grpc(s);
+}
+
+::grpc::Status ZoneRpc::ListZones(::grpc::ServerContext* ctx, const v1::ListZonesRequest*, v1::ListZonesResponse* out) {
+  MCNS_GRPC_CALLER(who, ctx);
+  auto zones = zones_.list_zones(who);
+  if (!zones.ok()) return grpcutil::to_grpc(zones.status());
+  for (const auto& z : *zones) to_proto(z, out->add_zones());
+  return ::grpc::Status::OK;
+}
+
+::grpc::Status ZoneRpc::GetZone(::grpc::ServerContext* ctx, const v1::GetZoneRequest* req, v1::Zone* out) {
+  MCNS_GRPC_CALLER(who, ctx);
+  auto zone = zones_.get_zone(who, req->zone());
+  if (!zone.ok()) return grpcutil::to_grpc(zone.status());
+  to_proto(*zone, out);
+  return ::grpc::Status::OK;
+}
+
+::grpc::Status ZoneRpc::CreateZone(::grpc::ServerContext* ctx, const v1::CreateZoneRequest* req, v1::Zone* out) {
+  MCNS_GRPC_CALLER(who, ctx);
+  domain::CreateZone cmd{req->name(), soa_of(*req)};
+  auto zone = zones_.create_zone(who, cmd);
+  auth::audit(kApi, who, "create_zone", str_cat("zone=", cmd.name), zone.status());
+  if (!zone.ok()) return grpcutil::to_grpc(zone.status());
+  to_proto(*zone, out);
+  return ::grpc::Status::OK;
+}
+
+::grpc::Status ZoneRpc::UpdateZone(::grpc::ServerContext* ctx, const v1::UpdateZoneRequest* req, v1::Zone* out) {
+  MCNS_GRPC_CALLER(who, ctx);
+  domain::UpdateZone cmd{req->zone(), soa_of(*req)};
+  auto zone = zones_.update_zone(who, cmd);
+  auth::audit(kApi, who, "update_zone", str_cat("zone=", cmd.zone), zone.status());
+  if (!zone.ok()) return grpcutil::to_grpc(zone.status());
+  to_proto(*zone, out);
+  return ::grpc::Status::OK;
+}
+
+::grpc::Status ZoneRpc::DeleteZone(::grpc::ServerContext* ctx, const v1::DeleteZoneRequest* req,
+                                   v1::DeleteZoneResponse*) {
+  MCNS_GRPC_CALLER(who, ctx);
+  Status s = zones_.delete_zone(who, req->zone());
+  auth::audit(kApi, who, "delete_zone", str_cat("zone=", req->zone()), s);
+  return grpcutil::to_grpc(s);
+}
+
+::grpc::Status RecordRpc::ListRecords(::grpc::ServerContext* ctx, const v1::ListRecordsRequest* req,
+                                      v1::ListRecordsResponse* out) {
+  MCNS_GRPC_CALLER(who, ctx);
+  domain::RecordFilter filter{req->zone(), std::nullopt, std::nullopt};
+  if (req->has_name()) filter.name = req->name();
+  if (req->has_type()) filter.type = req->type();
+  auto records = zones_.list_records(who, filter);
+  if (!records.ok()) return grpcutil::to_grpc(records.status());
+  for (const auto& r : *records) to_proto(r, out->add_records());
+  return ::grpc::Status::OK;
+}
+
+::grpc::Status RecordRpc::GetRecord(::grpc::ServerContext* ctx, const v1::GetRecordRequest* req, v1::Record* out) {
+  MCNS_GRPC_CALLER(who, ctx);
+  auto record = zones_.get_record(who, req->zone(), req->id());
+  if (!record.ok()) return grpcutil::to_grpc(record.status());
+  to_proto(*record, out);
+  return ::grpc::Status::OK;
+}
+
+::grpc::Status RecordRpc::CreateRecord(::grpc::ServerContext* ctx, const v1::CreateRecordRequest* req,
+                                       v1::Record* out) {
+  MCNS_GRPC_CALLER(who, ctx);
+  domain::CreateRecord cmd{req->zone(), fields_of(*req)};
+  auto record = zones_.create_record(who, cmd);
+  auth::audit(kApi, who, "create_record",
+              str_cat("zone=", cmd.zone, record.ok() ? str_cat(" id=", record->id) : std::string(), " name=",
+                      cmd.fields.name, " type=", cmd.fields.type),
+              record.status());
+  if (!record.ok()) return grpcutil::to_grpc(record.status());
+  to_proto(*record, out);
+  return ::grpc::Status::OK;
+}
+
+::grpc::Status RecordRpc::UpdateRecord(::grpc::ServerContext* ctx, const v1::UpdateRecordRequest* req,
+                                       v1::Record* out) {
+  MCNS_GRPC_CALLER(who, ctx);
+  domain::UpdateRecord cmd{req->zone(), req->id(), fields_of(*req)};
+  auto record = zones_.update_record(who, cmd);
+  auth::audit(kApi, who, "update_record",
+              str_cat("zone=", cmd.zone, " id=", cmd.id, " name=", cmd.fields.name, " type=", cmd.fields.type),
+              record.status());
+  if (!record.ok()) return grpcutil::to_grpc(record.status());
+  to_proto(*record, out);
+  return ::grpc::Status::OK;
+}
+
+::grpc::Status RecordRpc::DeleteRecord(::grpc::ServerContext* ctx, const v1::DeleteRecordRequest* req,
+                                       v1::DeleteRecordResponse*) {
+  MCNS_GRPC_CALLER(who, ctx);
+  Status s = zones_.delete_record(who, req->zone(), req->id());
+  auth::audit(kApi, who, "delete_record", str_cat("zone=", req->zone(), " id=", req->id()), s);
+  return grpcutil::to_grpc(s);
+}
+
+}  // namespace mcns::control::grpcapi

@@ -1,0 +1,63 @@
+#pragma once
+// The four management services of SPEC section 7 (sync API: handlers block on SQLite or
+// MCIAS, which gRPC's synchronous thread pool is made for; the callback API would tie
+// up its event threads). Each handler decodes, calls exactly one ZoneService or
+// Authenticator method, and maps the status with grpcutil::to_grpc: no rules here.
+#include "mcns/v1/admin.grpc.pb.h"
+#include "mcns/v1/auth.grpc.pb.h"
+#include "mcns/v1/record.grpc.pb.h"
+#include "mcns/v1/zone.grpc.pb.h"
+#include "services/control/auth/authenticator.h"
+#include "services/control/domain/zone_service.h"
+
+namespace mcns::control::grpcapi {
+
+class AdminRpc final : public mcns::v1::AdminService::Service {
+ public:
+  ::grpc::Status Health(::grpc::ServerContext*, const v1::HealthRequest*, v1::HealthResponse* out) override;
+};
+
+class AuthRpc final : public mcns::v1::AuthService::Service {
+ public:
+  explicit AuthRpc(auth::Authenticator& authenticator) : authenticator_(authenticator) {}
+  ::grpc::Status Login(::grpc::ServerContext*, const v1::LoginRequest* req, v1::LoginResponse* out) override;
+  ::grpc::Status Logout(::grpc::ServerContext* ctx, const v1::LogoutRequest*, v1::LogoutResponse*) override;
+
+ private:
+  auth::Authenticator& authenticator_;
+};
+
+class ZoneRpc final : public mcns::v1::ZoneService::Service {
+ public:
+  ZoneRpc(domain::ZoneService& zones, auth::Authenticator& authenticator)
+      : zones_(zones), authenticator_(authenticator) {}
+  ::grpc::Status ListZones(::grpc::ServerContext* ctx, const v1::ListZonesRequest*, v1::ListZonesResponse* out) override;
+  ::grpc::Status GetZone(::grpc::ServerContext* ctx, const v1::GetZoneRequest* req, v1::Zone* out) override;
+  ::grpc::Status CreateZone(::grpc::ServerContext* ctx, const v1::CreateZoneRequest* req, v1::Zone* out) override;
+  ::grpc::Status UpdateZone(::grpc::ServerContext* ctx, const v1::UpdateZoneRequest* req, v1::Zone* out) override;
+  ::grpc::Status DeleteZone(::grpc::ServerContext* ctx, const v1::DeleteZoneRequest* req,
+                            v1::DeleteZoneResponse*) override;
+
+ private:
+  domain::ZoneService& zones_;
+  auth::Authenticator& authenticator_;
+};
+
+class RecordRpc final : public mcns::v1::RecordService::Service {
+ public:
+  RecordRpc(domain::ZoneService& zones, auth::Authenticator& authenticator)
+      : zones_(zones), authenticator_(authenticator) {}
+  ::grpc::Status ListRecords(::grpc::ServerContext* ctx, const v1::ListRecordsRequest* req,
+                             v1::ListRecordsResponse* out) override;
+  ::grpc::Status GetRecord(::grpc::ServerContext* ctx, const v1::GetRecordRequest* req, v1::Record* out) override;
+  ::grpc::Status CreateRecord(::grpc::ServerContext* ctx, const v1::CreateRecordRequest* req, v1::Record* out) override;
+  ::grpc::Status UpdateRecord(::grpc::ServerContext* ctx, const v1::UpdateRecordRequest* req, v1::Record* out) override;
+  ::grpc::Status DeleteRecord(::grpc::ServerContext* ctx, const v1::DeleteRecordRequest* req,
+                              v1::DeleteRecordResponse*) override;
+
+ private:
+  domain::ZoneService& zones_;
+  auth::Authenticator& authenticator_;
+};
+
+}  // namespace mcns::control::grpcapi
