@@ -1,11 +1,174 @@
-// Placeholder until the API lands.
-#include <cstdio>
+// `mcns-control server`: opens the store, builds the domain service and the
+// authenticator, serves REST (HTTPS), gRPC and /metrics, and runs until SIGINT/SIGTERM
+// (drain, bounded 30 s, exit 0); SIGHUP reloads the local token file.
+//
+// Start-up line (tests read the ports from it; services/control/README.md):
+//   listening rest=127.0.0.1:8443 grpc=127.0.0.1:9443 metrics=127.0.0.1:9154 auth=mcias
+#include <pthread.h>
+#include <signal.h>
 
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "common/base/log.h"
+#include "common/base/strings.h"
+#include "common/base/version.h"
+#include "common/config/config.h"
+#include "common/metrics/metrics.h"
 #include "services/control/app/commands.h"
+#include "services/control/auth/authenticator.h"
+#include "services/control/domain/zone_service_impl.h"
+#include "services/control/grpc/grpc_server.h"
+#include "services/control/rest/https_server.h"
+#include "services/control/rest/router.h"
+#include "services/control/store/store.h"
 
 namespace mcns::control::app {
-int run_server(const config::ControlConfig&) {
-  std::fprintf(stderr, "mcns-control: server is not implemented yet\n");
-  return 1;
+
+namespace {
+
+constexpr auto kDrainDeadline = std::chrono::seconds(30);
+
+// Exit codes of commands.h: 2 for what the operator must fix in the configuration or
+// the files it names, 1 for everything else.
+int exit_code_for(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+    case StatusCode::kPermissionDenied: return 2;
+    default: return 1;
+  }
 }
+
+int fail(std::string_view what, const Status& s) {
+  log::error(what, ": ", s.message());
+  return exit_code_for(s);
+}
+
+// The control's metrics of SPEC section 10, as handles for the hot paths.
+class ApiMetrics {
+ public:
+  explicit ApiMetrics(metrics::Registry& registry) : registry_(registry) {
+    store_version_ = &registry.gauge("mcns_store_version", "Last committed change-log version.");
+    // Updated by the watch service (SyncService.Watch) once it is registered.
+    registry.gauge("mcns_watch_streams", "Open SyncService.Watch streams.");
+    cache_hits_ = &registry.counter("mcns_auth_cache_hits_total", "Token verdicts served from the auth cache.");
+  }
+
+  void request(std::string_view api, std::string_view method, std::string_view code,
+               std::chrono::duration<double> elapsed) {
+    metrics::Labels labels{{"api", std::string(api)}, {"method", std::string(method)}, {"code", std::string(code)}};
+    registry_.counter("mcns_api_requests_total", "API requests by API, method and result code.", labels).inc();
+    registry_
+        .histogram("mcns_api_request_duration_seconds", "API request handling time.", metrics::latency_buckets(),
+                   {{"api", std::string(api)}})
+        .observe(elapsed.count());
+  }
+  metrics::Gauge& store_version() { return *store_version_; }
+  metrics::Counter& cache_hits() { return *cache_hits_; }
+
+ private:
+  metrics::Registry& registry_;
+  metrics::Gauge* store_version_ = nullptr;
+  metrics::Counter* cache_hits_ = nullptr;
+};
+
+}  // namespace
+
+int run_server(const config::ControlConfig& config) {
+  // Signals are taken by sigwait() on this thread only: block them before any thread
+  // starts so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  metrics::Registry registry;
+  ApiMetrics api_metrics(registry);
+
+  auto store = store::Store::open(config.database.path);
+  if (!store.ok()) return fail(str_cat("database ", config.database.path), store.status());
+  if (auto v = (*store)->latest_version(); v.ok()) api_metrics.store_version().set(static_cast<double>(*v));
+
+  domain::AuthzPolicy policy{config.auth.record_admins, config.sync.allowed_accounts};
+  domain::ZoneServiceImpl zones(**store, policy, {}, [&api_metrics](std::uint64_t version) {
+    api_metrics.store_version().set(static_cast<double>(version));
+  });
+
+  auth::AuthHooks hooks{[&api_metrics] { api_metrics.cache_hits().inc(); }};
+  auto authenticator = auth::make_authenticator(config, hooks);
+  if (!authenticator.ok()) return fail("auth", authenticator.status());
+
+  rest::Router router(zones, **authenticator,
+                      {[&api_metrics](std::string_view route, int status, std::chrono::duration<double> elapsed) {
+                        api_metrics.request("rest", route, std::to_string(status), elapsed);
+                      }});
+  rest::HttpsServerOptions rest_options;
+  rest_options.listen_addr = config.server.listen_addr;
+  rest_options.tls_cert = config.server.tls_cert;
+  rest_options.tls_key = config.server.tls_key;
+  rest_options.on_protocol_error = [&api_metrics](int status) {
+    api_metrics.request("rest", "unparsed", std::to_string(status), std::chrono::duration<double>(0));
+  };
+  auto rest = rest::HttpsServer::start(rest_options, [&router](const rest::Request& r) { return router.handle(r); });
+  if (!rest.ok()) return fail("rest", rest.status());
+
+  grpcapi::GrpcServerOptions grpc_options;
+  grpc_options.listen_addr = config.server.grpc_addr;
+  grpc_options.tls_cert = config.server.tls_cert;
+  grpc_options.tls_key = config.server.tls_key;
+  grpc_options.on_call = [&api_metrics](std::string_view method, StatusCode code, std::chrono::duration<double> elapsed) {
+    api_metrics.request("grpc", method, status_code_name(code), elapsed);
+  };
+  // SyncService.Watch (the watch stream) registers here:
+  //   grpc_options.extra_services.push_back(&watch_service);
+  // Its method map entry is "authenticated"; it authorizes with zones.authorize_watch().
+  auto grpc = grpcapi::GrpcServer::start(grpc_options, zones, **authenticator);
+  if (!grpc.ok()) return fail("grpc", grpc.status());
+
+  std::unique_ptr<metrics::HttpEndpoint> metrics_endpoint;
+  std::string metrics_address = "off";
+  if (!config.metrics.listen_addr.empty()) {
+    auto endpoint = metrics::HttpEndpoint::start(config.metrics.listen_addr, registry);
+    if (!endpoint.ok()) return fail("metrics", endpoint.status());
+    metrics_endpoint = std::move(*endpoint);
+    auto hp = config::parse_host_port(config.metrics.listen_addr);
+    std::string host = hp.ok() && !hp->host.empty() ? hp->host : "0.0.0.0";
+    metrics_address = str_cat(host, ":", metrics_endpoint->port());
+  }
+
+  log::info("mcns-control ", version(), " database=", config.database.path);
+  log::info("listening rest=", (*rest)->address(), " grpc=", (*grpc)->address(), " metrics=", metrics_address,
+            " auth=", (*authenticator)->mode());
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      Status s = (*authenticator)->reload();
+      if (s.ok()) log::info("SIGHUP: reloaded ", (*authenticator)->mode(), " authentication");
+      else log::error("SIGHUP: reload failed, keeping the previous tokens: ", s.message());
+      continue;
+    }
+    log::info("received ", sig == SIGINT ? "SIGINT" : "SIGTERM", ", draining (up to ",
+              static_cast<int>(kDrainDeadline.count()), " s)");
+    break;
+  }
+
+  // Both APIs drain at once, each bounded by the same deadline.
+  auto drain_started = std::chrono::steady_clock::now();
+  std::thread grpc_drain([&] { (*grpc)->shutdown(kDrainDeadline); });
+  bool rest_clean = (*rest)->drain(kDrainDeadline);
+  grpc_drain.join();
+  metrics_endpoint.reset();
+  auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - drain_started).count();
+  log::info("stopped after draining for ", took, " s", rest_clean ? "" : " (some REST connections were cut off)");
+  return 0;
+}
+
 }  // namespace mcns::control::app
