@@ -29,6 +29,28 @@ std::uint32_t name_hash(const std::uint8_t* wire, std::size_t length) noexcept {
   return static_cast<std::uint32_t>(h);
 }
 
+namespace {
+
+// Names are short: an inline 8-octet-at-a-time comparison beats a libc call here.
+inline bool same_bytes(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
+  while (n >= 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, a, 8);
+    std::memcpy(&y, b, 8);
+    if (x != y) return false;
+    a += 8;
+    b += 8;
+    n -= 8;
+  }
+  while (n > 0) {
+    if (*a++ != *b++) return false;
+    --n;
+  }
+  return true;
+}
+
+}  // namespace
+
 const Node* Shard::find(std::uint32_t hash, const std::uint8_t* name, std::size_t length) const noexcept {
   const std::size_t mask = index_.size() - 1;
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
@@ -36,7 +58,7 @@ const Node* Shard::find(std::uint32_t hash, const std::uint8_t* name, std::size_
     if (e == 0) return nullptr;
     if (static_cast<std::uint32_t>(e >> 32) != hash) continue;
     const Node& n = nodes_[static_cast<std::uint32_t>(e) - 1];
-    if (n.name_length == length && std::memcmp(data_.data() + n.name_offset, name, length) == 0) return &n;
+    if (n.name_length == length && same_bytes(data_.data() + n.name_offset, name, length)) return &n;
   }
 }
 

@@ -117,6 +117,8 @@ class Zone {
   NodeRef find(const std::uint8_t* lower, std::size_t length) const noexcept {
     return find(lower, length, name_hash(lower, length));
   }
+  // The apex node (always present; looked up once at build time).
+  NodeRef apex_node() const noexcept { return apex_node_; }
   // Whether any node / delegation point has exactly `labels` labels (absolute).
   bool has_nodes_at(unsigned labels) const noexcept { return bit(node_mask_, labels); }
   bool has_delegations_at(unsigned labels) const noexcept { return bit(delegation_mask_, labels); }
@@ -149,6 +151,7 @@ class Zone {
   std::size_t soa_mname_end_ = 0, soa_rname_end_ = 0;
 
   std::vector<ShardPtr> shards_;  // size is a power of two; never empty
+  NodeRef apex_node_;             // points into shards_ (kept alive by them)
   std::array<std::uint32_t, 128> depth_nodes_{};
   std::array<std::uint32_t, 128> depth_delegations_{};
   std::uint64_t node_mask_[2] = {0, 0};

@@ -171,6 +171,7 @@ struct ZoneAccess {
   static std::uint64_t& records(Zone& z) { return z.records_; }
   static std::uint64_t& nodes(Zone& z) { return z.nodes_; }
   static void recompute_masks(Zone& z) { z.recompute_masks(); }
+  static void find_apex(Zone& z) { z.apex_node_ = z.find(z.apex_.data(), z.apex_.size()); }
   static void set_identity(Zone& z, std::string name, std::vector<std::uint8_t> apex) {
     z.name_ = std::move(name);
     z.apex_ = std::move(apex);
@@ -874,6 +875,7 @@ struct ZoneSetBuilder::Impl {
       build_full(*zone, d);
       ZoneAccess::recompute_masks(*zone);
     }
+    ZoneAccess::find_apex(*zone);
     return zone;
   }
 };

@@ -264,7 +264,7 @@ Responder::Resolution Responder::resolve(const zone::Zone& zone, const Name& nam
     if (d > apex && !zone.has_nodes_at(d)) continue;
     const std::uint8_t* s = name.suffix(n - d);
     const std::size_t len = name.suffix_length(n - d);
-    zone::NodeRef ce = zone.find(s, len);
+    zone::NodeRef ce = d == apex ? zone.apex_node() : zone.find(s, len);
     if (!ce) {
       if (d == apex) break;
       continue;
@@ -288,25 +288,28 @@ Responder::Resolution Responder::resolve(const zone::Zone& zone, const Name& nam
 
 std::uint16_t Responder::answer(const zone::Zone* zone) noexcept {
   set_aa(true);
-  Name cur = q_.lower;  // current name (lower case): the qname, then CNAME targets
+  // The current name (lower case): the qname, then CNAME targets (kept in `names`,
+  // alternating, so the qname is never copied).
+  Name names[2];
+  const Name* cur = &q_.lower;
   bool is_qname = true;
   Owner cur_owner{static_cast<int>(kQuestionRef), nullptr, 0};
   std::uint32_t visited[kMaxCnameChain + 1];
   std::uint16_t visited_len[kMaxCnameChain + 1];
   unsigned chain = 0;
-  visited[0] = zone::name_hash(cur.data.data(), cur.length);
-  visited_len[0] = cur.length;
+  visited[0] = zone::name_hash(cur->data.data(), cur->length);
+  visited_len[0] = cur->length;
   const std::uint16_t qtype = q_.qtype;
 
   for (;;) {
-    const Resolution res = resolve(*zone, cur);
+    const Resolution res = resolve(*zone, *cur);
     // Owner of the zone apex for the SOA in negative answers.
-    Owner apex_owner = suffix_owner(cur, is_qname, cur.label_count - zone->apex_labels());
+    Owner apex_owner = suffix_owner(*cur, is_qname, cur->label_count - zone->apex_labels());
 
     if (res.kind == Resolution::kDelegation) {
       if (chain == 0) set_aa(false);
       const zone::RRset* ns = res.node.shard->find_rrset(*res.node.node, type::kNS);
-      Owner owner = suffix_owner(cur, is_qname, cur.label_count - res.labels);
+      Owner owner = suffix_owner(*cur, is_qname, cur->label_count - res.labels);
       Targets targets;
       if (!section(put_rrset(*res.node.shard, *ns, owner, &targets))) return rcode::kNoError;
       ns_ = static_cast<std::uint16_t>(ns_ + ns->count);
@@ -362,7 +365,7 @@ std::uint16_t Responder::answer(const zone::Zone* zone) noexcept {
     const std::uint8_t* rd = shard.data() + cname->offset + 12;
     const std::uint16_t rdlength = dns_wire::load_u16(shard.data() + cname->offset + 10);
     if (chain >= kMaxCnameChain || target.count == 0) return rcode::kNoError;
-    Name next;
+    Name& next = names[chain & 1];
     if (!next.assign({rd, rdlength})) return rcode::kNoError;
     next.to_lower();
     const std::uint32_t h = zone::name_hash(next.data.data(), next.length);
@@ -373,7 +376,7 @@ std::uint16_t Responder::answer(const zone::Zone* zone) noexcept {
     const zone::Zone* next_zone = zones_.match(next);
     if (!next_zone) return rcode::kNoError;  // target outside our zones: the CNAME is the answer
     zone = next_zone;
-    cur = next;
+    cur = &next;
     is_qname = false;
     cur_owner = target.items[0];
   }
