@@ -361,6 +361,9 @@ void ChangeFeed::run() {
       dirty_ = false;
       want_snapshot = std::exchange(snapshot_wanted_, false);
     }
+    // Changes committed by another process (mcns-control import) never call notify():
+    // the log itself is the truth, read on every tick.
+    if (auto latest = store_.latest_version(); latest.ok() && *latest > this->latest()) notify(*latest);
     fill_ring();
     if (want_snapshot) {
       serve_snapshots();

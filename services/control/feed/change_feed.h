@@ -3,7 +3,9 @@
 // frontends' watch streams.
 //
 // - notify(version) is called by the domain service after each commit (under the
-//   store's writer lock): it only records the version and wakes the feed thread.
+//   store's writer lock): it only records the version and wakes the feed thread. The
+//   feed thread also reads the store's latest version on every tick, for commits made
+//   by another process (mcns-control import).
 // - The feed thread reads each new change from the store ONCE into a bounded ring of
 //   ready-to-send WatchEvents shared by every watcher, then pumps the watchers.
 // - Each Watcher pulls: one write in flight, never a private queue. A watcher that is

@@ -210,6 +210,28 @@ TEST_F(FeedTest, VersionZeroGetsASnapshotThenEveryLaterChangeInOrder) {
   EXPECT_EQ(ev.change().ops(0).zone_upsert().name(), "c.example");
 }
 
+TEST_F(FeedTest, ChangesCommittedByAnotherProcessAreFound) {
+  auto stream = watch(0);
+  read_snapshot(stream);
+  // A second store on the same file, as `mcns-control import` would be: no notify().
+  auto other = store::Store::open(dir_.file("mcns.db"));
+  ASSERT_TRUE(other.ok());
+  auto v = (*other)->write([&](store::WriteTx& tx) -> Status {
+    domain::Zone z;
+    z.name = "imported.example";
+    z.primary_ns = "ns.imported.example.";
+    z.admin_email = "hostmaster.imported.example.";
+    MCNS_ASSIGN_OR_RETURN(z.id, tx.insert_zone(z));
+    mcns::v1::Change change;
+    *change.add_ops()->mutable_zone_upsert() = store::to_sync_zone(z);
+    return tx.append_change(z.name, change, domain::Timestamp{}).status();
+  });
+  ASSERT_TRUE(v.ok());
+  auto ev = stream.next();
+  ASSERT_TRUE(ev.has_change()) << ev.DebugString();
+  EXPECT_EQ(ev.version(), *v);
+}
+
 TEST_F(FeedTest, ARecentVersionGetsOnlyTheLaterChanges) {
   std::uint64_t a = commit_zone("a.example");
   std::uint64_t b = commit_zone("b.example");
