@@ -7,12 +7,6 @@
 namespace mcns::frontend::watch {
 namespace {
 
-Status check_reserved(const std::string& zone, const ReservedZones& reserved) {
-  if (reserved.count(zone))
-    return failed_precondition(str_cat("zone ", zone, " is served from a zone file and by the control plane"));
-  return ok_status();
-}
-
 // The record's wire type and RDATA; the value is canonical (the control stored it so).
 Status record_wire(const mcns::v1::SyncRecord& r, std::uint16_t& type, std::vector<std::uint8_t>& rdata) {
   const dns::RRTypeInfo* info = dns::find_type(r.type());
@@ -24,14 +18,14 @@ Status record_wire(const mcns::v1::SyncRecord& r, std::uint16_t& type, std::vect
   return ok_status();
 }
 
-Status add_record(zone::ZoneSetBuilder& builder, const std::string& zone, const mcns::v1::SyncRecord& r) {
+Status add_record(zonesrc::ControlZoneEditor& builder, const std::string& zone, const mcns::v1::SyncRecord& r) {
   std::uint16_t type = 0;
   std::vector<std::uint8_t> rdata;
   MCNS_RETURN_IF_ERROR(record_wire(r, type, rdata));
   return builder.add_record(zone, r.name(), type, r.ttl(), rdata);
 }
 
-Status remove_record(zone::ZoneSetBuilder& builder, const std::string& zone, const mcns::v1::SyncRecord& r) {
+Status remove_record(zonesrc::ControlZoneEditor& builder, const std::string& zone, const mcns::v1::SyncRecord& r) {
   std::uint16_t type = 0;
   std::vector<std::uint8_t> rdata;
   MCNS_RETURN_IF_ERROR(record_wire(r, type, rdata));
@@ -53,18 +47,17 @@ zone::SoaParams soa_from(const mcns::v1::SyncZone& z) {
   return soa;
 }
 
-Status add_zone_data(zone::ZoneSetBuilder& builder, const mcns::v1::ZoneData& data, const ReservedZones& reserved) {
+Status add_zone_data(zonesrc::ControlZoneEditor& builder, const mcns::v1::ZoneData& data) {
   const std::string& zone = data.zone().name();
-  MCNS_RETURN_IF_ERROR(check_reserved(zone, reserved));
   MCNS_RETURN_IF_ERROR(builder.upsert_zone(zone, soa_from(data.zone())));
   for (const auto& r : data.records()) MCNS_RETURN_IF_ERROR(add_record(builder, zone, r));
   return ok_status();
 }
 
-Status apply_change(zone::ZoneSetBuilder& builder, const mcns::v1::Change& change, const ReservedZones& reserved,
-                    std::vector<std::string>* skipped) {
+Status apply_change(zonesrc::ControlZoneEditor& builder, const mcns::v1::Change& change,
+                    const IsFileZone& is_file_zone, std::vector<std::string>* skipped) {
   auto is_reserved = [&](const std::string& zone) {
-    if (!reserved.count(zone)) return false;
+    if (!is_file_zone || !is_file_zone(zone)) return false;
     if (skipped) skipped->push_back(zone);
     return true;
   };

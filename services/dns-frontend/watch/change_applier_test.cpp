@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace mcns::frontend::watch {
 namespace {
 
@@ -28,13 +31,28 @@ mcns::v1::SyncRecord record(std::int64_t id, const std::string& name, const std:
   return r;
 }
 
-std::uint64_t records_of(const zone::ZoneSetPtr& set, const std::string& zone) {
-  for (const auto& s : set->stats())
-    if (s.name == zone) return s.records;
-  return 0;
-}
+class ChangeApplierTest : public testing::Test {
+ protected:
+  std::uint64_t records_of(const std::string& zone) {
+    for (const auto& s : holder_.load()->stats())
+      if (s.name == zone) return s.records;
+    return 0;
+  }
+  Status snapshot(std::uint64_t version, const mcns::v1::ZoneData& data) {
+    return catalog_.replace_control_zones(version,
+                                          [&](zonesrc::ControlZoneEditor& e) { return add_zone_data(e, data); });
+  }
+  Status change(std::uint64_t version, const mcns::v1::Change& c, IsFileZone is_file = {},
+                std::vector<std::string>* skipped = nullptr) {
+    return catalog_.apply_control_change(
+        version, [&](zonesrc::ControlZoneEditor& e) { return apply_change(e, c, is_file, skipped); });
+  }
 
-TEST(ChangeApplierTest, SoaTtlIsTheZoneMinimum) {
+  zone::SnapshotHolder holder_;
+  zonesrc::ZoneCatalog catalog_{holder_, true};
+};
+
+TEST_F(ChangeApplierTest, SoaTtlIsTheZoneMinimum) {
   auto soa = soa_from(sync_zone("example.com", 2026112901));
   EXPECT_EQ(soa.ttl, 120u);
   EXPECT_EQ(soa.minimum, 120u);
@@ -42,8 +60,7 @@ TEST(ChangeApplierTest, SoaTtlIsTheZoneMinimum) {
   EXPECT_EQ(soa.admin, "hostmaster.example.com.");
 }
 
-TEST(ChangeApplierTest, ZoneDataAddsEveryRecordType) {
-  zone::ZoneSetBuilder b;
+TEST_F(ChangeApplierTest, ZoneDataAddsEveryRecordType) {
   mcns::v1::ZoneData data;
   *data.mutable_zone() = sync_zone("example.com", 1);
   *data.add_records() = record(1, "@", "NS", "ns.example.com.");
@@ -52,34 +69,33 @@ TEST(ChangeApplierTest, ZoneDataAddsEveryRecordType) {
   *data.add_records() = record(4, "alias", "CNAME", "www.example.com.");
   *data.add_records() = record(5, "@", "MX", "10 mail.example.com.");
   *data.add_records() = record(6, "@", "TXT", "\"v=spf1 -all\"");
-  ASSERT_TRUE(add_zone_data(b, data, {}).ok());
-  auto set = b.build();
-  ASSERT_TRUE(set.ok());
-  EXPECT_EQ(records_of(*set, "example.com"), 7u);  // six records and the SOA
+  ASSERT_TRUE(snapshot(1, data).ok());
+  EXPECT_EQ(records_of("example.com"), 7u);  // six records and the SOA
 }
 
-TEST(ChangeApplierTest, UnknownTypeAndBadValueAreErrors) {
-  zone::ZoneSetBuilder b;
+TEST_F(ChangeApplierTest, UnknownTypeAndBadValueAreErrorsAndChangeNothing) {
   mcns::v1::ZoneData data;
   *data.mutable_zone() = sync_zone("example.com", 1);
   *data.add_records() = record(1, "www", "BOGUS", "x");
-  EXPECT_EQ(add_zone_data(b, data, {}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(snapshot(1, data).code(), StatusCode::kInvalidArgument);
   data.clear_records();
   *data.add_records() = record(1, "www", "A", "not-an-address");
-  EXPECT_EQ(add_zone_data(b, data, {}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(snapshot(1, data).code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(catalog_.ready());
 }
 
-TEST(ChangeApplierTest, ChangeOpsApplyInOrder) {
-  zone::ZoneSetBuilder b;
+TEST_F(ChangeApplierTest, ChangeOpsApplyInOrder) {
+  mcns::v1::ZoneData empty;
+  *empty.mutable_zone() = sync_zone("seed.example", 1);
+  ASSERT_TRUE(snapshot(1, empty).ok());
+
   mcns::v1::Change create;
   *create.add_ops()->mutable_zone_upsert() = sync_zone("example.com", 1);
   auto* add = create.add_ops()->mutable_record_add();
   add->set_zone("example.com");
   *add->mutable_record() = record(1, "www", "A", "10.0.0.1");
-  ASSERT_TRUE(apply_change(b, create, {}).ok());
-  auto first = b.build();
-  ASSERT_TRUE(first.ok());
-  EXPECT_EQ(records_of(*first, "example.com"), 2u);
+  ASSERT_TRUE(change(2, create).ok());
+  EXPECT_EQ(records_of("example.com"), 2u);
 
   // An update is remove(old) + add(new) + the new serial.
   mcns::v1::Change update;
@@ -90,45 +106,39 @@ TEST(ChangeApplierTest, ChangeOpsApplyInOrder) {
   auto* add2 = update.add_ops()->mutable_record_add();
   add2->set_zone("example.com");
   *add2->mutable_record() = record(1, "www", "A", "10.0.0.2");
-  ASSERT_TRUE(apply_change(b, update, {}).ok());
-  auto second = b.build();
-  ASSERT_TRUE(second.ok());
-  EXPECT_EQ(records_of(*second, "example.com"), 2u);
-  EXPECT_EQ((*second)->stats()[0].serial, 2u);
+  ASSERT_TRUE(change(3, update).ok());
+  EXPECT_EQ(records_of("example.com"), 2u);
 
   mcns::v1::Change drop;
   drop.add_ops()->set_zone_delete("example.com");
   drop.add_ops()->set_zone_delete("never-there.com");  // not an error
-  ASSERT_TRUE(apply_change(b, drop, {}).ok());
-  auto third = b.build();
-  ASSERT_TRUE(third.ok());
-  EXPECT_EQ((*third)->zone_count(), 0u);
+  ASSERT_TRUE(change(4, drop).ok());
+  EXPECT_EQ(holder_.load()->find_zone("example.com"), nullptr);
+  EXPECT_EQ(catalog_.version(), 4u);
 }
 
-TEST(ChangeApplierTest, ReservedZonesAreRefusedInDataAndSkippedInChanges) {
-  zone::ZoneSetBuilder b;
-  ReservedZones reserved = {"files.example"};
-  mcns::v1::ZoneData data;
-  *data.mutable_zone() = sync_zone("files.example", 1);
-  EXPECT_EQ(add_zone_data(b, data, reserved).code(), StatusCode::kFailedPrecondition);
-
-  mcns::v1::Change change;
-  *change.add_ops()->mutable_zone_upsert() = sync_zone("files.example", 2);
-  *change.add_ops()->mutable_zone_upsert() = sync_zone("other.example", 1);
+TEST_F(ChangeApplierTest, FileZonesAreSkippedInChanges) {
+  mcns::v1::ZoneData empty;
+  *empty.mutable_zone() = sync_zone("seed.example", 1);
+  ASSERT_TRUE(snapshot(1, empty).ok());
+  mcns::v1::Change c;
+  *c.add_ops()->mutable_zone_upsert() = sync_zone("files.example", 2);
+  *c.add_ops()->mutable_zone_upsert() = sync_zone("other.example", 1);
   std::vector<std::string> skipped;
-  ASSERT_TRUE(apply_change(b, change, reserved, &skipped).ok());
+  ASSERT_TRUE(change(2, c, [](const std::string& z) { return z == "files.example"; }, &skipped).ok());
   EXPECT_EQ(skipped, std::vector<std::string>{"files.example"});
-  auto set = b.build();
-  ASSERT_TRUE(set.ok());
-  ASSERT_EQ((*set)->zone_count(), 1u);
-  EXPECT_NE((*set)->find_zone("other.example"), nullptr);
+  EXPECT_EQ(holder_.load()->find_zone("files.example"), nullptr);
+  EXPECT_NE(holder_.load()->find_zone("other.example"), nullptr);
 }
 
-TEST(ChangeApplierTest, EmptyOpIsAnError) {
-  zone::ZoneSetBuilder b;
-  mcns::v1::Change change;
-  change.add_ops();
-  EXPECT_EQ(apply_change(b, change, {}).code(), StatusCode::kInvalidArgument);
+TEST_F(ChangeApplierTest, EmptyOpIsAnError) {
+  mcns::v1::ZoneData empty;
+  *empty.mutable_zone() = sync_zone("seed.example", 1);
+  ASSERT_TRUE(snapshot(1, empty).ok());
+  mcns::v1::Change c;
+  c.add_ops();
+  EXPECT_EQ(change(2, c).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(catalog_.version(), 1u);
 }
 
 }  // namespace

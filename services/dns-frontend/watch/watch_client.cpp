@@ -13,14 +13,10 @@ namespace mcns::frontend::watch {
 
 using Clock = std::chrono::steady_clock;
 
-WatchClient::WatchClient(WatchOptions options, zone::SnapshotHolder& holder, metrics::Registry& registry,
-                         zone::ZoneSetPtr file_base, ReservedZones reserved)
-    : options_(std::move(options)),
-      holder_(holder),
-      connected_gauge_(registry.gauge("mcns_sync_connected", "1 while the watch stream to mcns-control is up")),
-      version_gauge_(registry.gauge("mcns_sync_version", "Last change version applied from mcns-control")),
-      file_base_(std::move(file_base)),
-      reserved_(std::move(reserved)) {}
+WatchClient::WatchClient(WatchOptions options, zonesrc::ZoneCatalog& catalog)
+    : options_(std::move(options)), catalog_(catalog) {
+  for (const auto& f : catalog_.files()) file_zones_.insert(f.zone);
+}
 
 WatchClient::~WatchClient() { stop(); }
 
@@ -73,14 +69,12 @@ void WatchClient::set_error(const Status& status) {
   state_.last_error = status.to_string();
 }
 
-void WatchClient::publish(zone::ZoneSetPtr set, std::uint64_t version, bool snapshot) {
-  holder_.publish(std::move(set));
+void WatchClient::mark_applied(std::uint64_t version, bool snapshot) {
   std::lock_guard lock(mu_);
   state_.version = version;
   state_.ready = true;
   if (snapshot) ++state_.snapshots;
   last_change_ = Clock::now();
-  version_gauge_.set(static_cast<double>(version));
 }
 
 void WatchClient::run() {
@@ -97,7 +91,7 @@ void WatchClient::run() {
       std::lock_guard lock(mu_);
       delivered_before = state_.connected;
       state_.connected = false;
-      connected_gauge_.set(0);
+      catalog_.set_connected(false);
       if (stopping_) break;
       state_.last_error = status.to_string();
       ++state_.reconnects;
@@ -113,6 +107,40 @@ void WatchClient::run() {
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, wait, [this] { return stopping_; });
   }
+}
+
+Status WatchClient::apply_snapshot(const std::vector<mcns::v1::WatchEvent>& chunks, std::uint64_t version,
+                                   bool ready) {
+  std::size_t total = 0;
+  for (const auto& chunk : chunks)
+    for (const auto& data : chunk.snapshot().zones()) total += static_cast<std::size_t>(data.records_size());
+  Status conflict;
+  Status s = catalog_.replace_control_zones(version, [&](zonesrc::ControlZoneEditor& editor) -> Status {
+    editor.reserve(total);
+    for (const auto& chunk : chunks) {
+      for (const auto& data : chunk.snapshot().zones()) {
+        if (file_zones_.count(data.zone().name())) {
+          conflict = already_exists(str_cat("zone ", data.zone().name(),
+                                            " is served from a zone file and by the control plane"));
+          if (!ready) return conflict;  // a start-up error (SPEC section 4)
+          continue;                      // later: keep the file's copy, say so
+        }
+        MCNS_RETURN_IF_ERROR(add_zone_data(editor, data));
+      }
+    }
+    return ok_status();
+  });
+  if (!conflict.ok()) {
+    log::error("watch: ", conflict.message(), ready ? "; the control's copy is ignored" : "");
+    if (!ready && options_.on_fatal) {
+      options_.on_fatal(conflict);
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+  }
+  if (!s.ok()) return s;
+  mark_applied(version, true);
+  return ok_status();
 }
 
 Status WatchClient::stream_once() {
@@ -149,9 +177,10 @@ Status WatchClient::stream_once() {
   auto stub = mcns::v1::SyncService::NewStub(chan);
   auto reader = stub->Watch(&ctx, request);
 
-  std::unique_ptr<zone::ZoneSetBuilder> pending;  // snapshot being received
+  // A snapshot's chunks are kept until its last one, then applied in one catalog
+  // replacement, so a broken stream mid-snapshot leaves the served data untouched.
+  std::vector<mcns::v1::WatchEvent> pending;
   std::uint64_t pending_version = 0;
-  std::size_t pending_records = 0;
   Clock::time_point pending_started{};
   Status failure;
   mcns::v1::WatchEvent event;
@@ -161,65 +190,43 @@ Status WatchClient::stream_once() {
       last_message_ = Clock::now();
       if (!state_.connected) {
         state_.connected = true;
-        connected_gauge_.set(1);
+        catalog_.set_connected(true);
       }
     }
     switch (event.kind_case()) {
       case mcns::v1::WatchEvent::kHeartbeat:
         // Heartbeats follow the changes on the same ordered stream: one ahead of us
         // means a change was lost.
-        if (!pending && ready && event.version() > applied)
+        if (pending.empty() && ready && event.version() > applied)
           failure = aborted(str_cat("heartbeat at version ", event.version(), " but applied ", applied));
         break;
       case mcns::v1::WatchEvent::kSnapshot: {
-        const auto& chunk = event.snapshot();
-        if (chunk.first()) {
-          pending = std::make_unique<zone::ZoneSetBuilder>(file_base_);
+        if (event.snapshot().first()) {
+          pending.clear();
           pending_version = event.version();
-          pending_records = 0;
           pending_started = Clock::now();
-        } else if (!pending || event.version() != pending_version) {
+        } else if (pending.empty() || event.version() != pending_version) {
           failure = aborted("snapshot chunk out of order");
           break;
         }
-        for (const auto& data : chunk.zones()) {
-          Status s = add_zone_data(*pending, data, reserved_);
-          if (s.code() == StatusCode::kFailedPrecondition) {
-            if (!ready && options_.on_fatal) {
-              log::error("watch: ", s.message());
-              options_.on_fatal(s);
-              std::lock_guard lock(mu_);
-              stopping_ = true;
-              failure = s;
-              break;
-            }
-            log::error("watch: ", s.message(), "; the control's copy is ignored");
-            continue;
-          }
-          if (!s.ok()) {
-            failure = s;
-            break;
-          }
-          pending_records += static_cast<std::size_t>(data.records_size());
-        }
-        if (failure.ok() && chunk.last()) {
-          auto built = pending->build();
-          if (!built.ok()) {
-            failure = built.status();
-            break;
-          }
-          publish(*built, pending_version, true);
-          auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - pending_started).count();
-          log::info("watch: snapshot at version ", pending_version, " applied: ", (*built)->zone_count(), " zones, ",
-                    pending_records, " records in ", ms, " ms");
-          applied = pending_version;
-          ready = true;
-          pending.reset();
-        }
+        bool last = event.snapshot().last();
+        pending.push_back(std::move(event));
+        event = mcns::v1::WatchEvent();
+        if (!last) break;
+        failure = apply_snapshot(pending, pending_version, ready);
+        if (!failure.ok()) break;
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - pending_started).count();
+        std::size_t records = 0;
+        for (const auto& chunk : pending)
+          for (const auto& data : chunk.snapshot().zones()) records += static_cast<std::size_t>(data.records_size());
+        log::info("watch: snapshot at version ", pending_version, " applied: ", records, " records in ", ms, " ms");
+        applied = pending_version;
+        ready = true;
+        pending.clear();
         break;
       }
       case mcns::v1::WatchEvent::kChange: {
-        if (pending) {
+        if (!pending.empty()) {
           failure = aborted("change inside a snapshot");
           break;
         }
@@ -232,21 +239,18 @@ Status WatchClient::stream_once() {
           failure = aborted(str_cat("version gap: got ", event.version(), " after ", applied));
           break;
         }
-        zone::ZoneSetBuilder builder(holder_.load());
         std::vector<std::string> skipped;
-        Status s = apply_change(builder, event.change(), reserved_, &skipped);
+        auto is_file_zone = [this](const std::string& z) { return file_zones_.count(z) > 0; };
+        Status s = catalog_.apply_control_change(event.version(), [&](zonesrc::ControlZoneEditor& editor) {
+          return apply_change(editor, event.change(), is_file_zone, &skipped);
+        });
         for (const auto& z : skipped)
           log::error("watch: change ", event.version(), " touches zone ", z, " which is served from a zone file; ignored");
         if (!s.ok()) {
           failure = Status(s.code(), str_cat("change ", event.version(), ": ", s.message()));
           break;
         }
-        auto built = builder.build();
-        if (!built.ok()) {
-          failure = built.status();
-          break;
-        }
-        publish(*built, event.version(), false);
+        mark_applied(event.version(), false);
         applied = event.version();
         log::debug("watch: applied change ", applied);
         break;

@@ -7,12 +7,13 @@
 //   change or a broken stream makes it reconnect from its last applied version, with
 //   capped exponential backoff and full jitter.
 // - A snapshot (several chunks) replaces everything the control feeds, atomically at its
-//   last chunk; zones from the frontend's own zone files (`file_base`) are kept.
+//   last chunk; zones from the frontend's own zone files are kept (ZoneCatalog).
 // - A stream silent for longer than `heartbeat_timeout` is treated as dead.
 // - Until the first snapshot nothing is published, so the frontend stays not ready
 //   (REFUSED to every query, /readyz 503); afterwards it serves its last data while
 //   disconnected.
-// Runs on its own thread; its only link to the workers is SnapshotHolder::publish.
+// Runs on its own thread; its only link to the workers is the ZoneCatalog, which builds
+// and publishes the snapshots (and owns /readyz and the mcns_sync_* metrics).
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -20,13 +21,16 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
+
+#include "mcns/v1/sync.pb.h"
 
 #include "common/base/status.h"
-#include "common/metrics/metrics.h"
-#include "common/zone/snapshot_holder.h"
 #include "services/dns-frontend/watch/change_applier.h"
+#include "services/dns-frontend/zonesrc/zone_catalog.h"
 
 namespace grpc {
 class Channel;
@@ -60,10 +64,8 @@ struct WatchState {
 
 class WatchClient {
  public:
-  // `file_base`: the zones loaded from [zones] files (null: none); their names are
-  // `reserved`. The client publishes file zones + control zones.
-  WatchClient(WatchOptions options, zone::SnapshotHolder& holder, metrics::Registry& registry,
-              zone::ZoneSetPtr file_base = nullptr, ReservedZones reserved = {});
+  // `catalog` (with its zone files already loaded) must outlive the client.
+  WatchClient(WatchOptions options, zonesrc::ZoneCatalog& catalog);
   // For tests: use this channel instead of building a TLS one from the options.
   void set_channel_for_test(std::shared_ptr<grpc::Channel> channel);
   ~WatchClient();
@@ -76,17 +78,16 @@ class WatchClient {
   void run();
   // One connection: returns when the stream ends, fails, is cancelled, or must resync.
   Status stream_once();
+  // Applies a complete snapshot (all its chunks) through the catalog.
+  Status apply_snapshot(const std::vector<mcns::v1::WatchEvent>& chunks, std::uint64_t version, bool ready);
   std::shared_ptr<grpc::Channel> channel();
-  void publish(zone::ZoneSetPtr set, std::uint64_t version, bool snapshot);
+  void mark_applied(std::uint64_t version, bool snapshot);
   void watchdog();
   void set_error(const Status& status);
 
   const WatchOptions options_;
-  zone::SnapshotHolder& holder_;
-  metrics::Gauge& connected_gauge_;
-  metrics::Gauge& version_gauge_;
-  const zone::ZoneSetPtr file_base_;
-  const ReservedZones reserved_;
+  zonesrc::ZoneCatalog& catalog_;
+  std::set<std::string> file_zones_;
 
   std::shared_ptr<grpc::Channel> test_channel_;
   std::shared_ptr<grpc::Channel> channel_;  // watch thread only

@@ -177,11 +177,12 @@ class WatchClientTest : public testing::Test {
     if (client_) client_->stop();
     server_->Shutdown(std::chrono::system_clock::now() + 1s);
   }
-  void start(WatchOptions options = {}, zone::ZoneSetPtr base = nullptr, ReservedZones reserved = {}) {
+  void start(WatchOptions options = {}, std::vector<std::string> zone_files = {}) {
     options.token_file = token_path_.string();
     options.backoff_initial = 20ms;
     options.backoff_max = 200ms;
-    client_ = std::make_unique<WatchClient>(options, holder_, registry_, base, reserved);
+    ASSERT_TRUE(catalog_.load_files(zone_files).ok());
+    client_ = std::make_unique<WatchClient>(options, catalog_);
     client_->set_channel_for_test(server_->InProcessChannel(grpc::ChannelArguments()));
     client_->start();
   }
@@ -189,7 +190,17 @@ class WatchClientTest : public testing::Test {
   FakeSync fake_;
   std::unique_ptr<grpc::Server> server_;
   std::filesystem::path token_path_;
+  // A zone file for files.example, in the test's temp dir.
+  std::string files_zone() {
+    auto path = std::filesystem::path(testing::TempDir()) / "files.example.zone";
+    std::ofstream(path) << "$ORIGIN files.example.\n$TTL 300\n"
+                           "@ SOA ns.files.example. hostmaster.files.example. 1 3600 600 86400 300\n"
+                           "@ NS ns.files.example.\nns A 10.9.9.9\n";
+    return path.string();
+  }
+
   zone::SnapshotHolder holder_;
+  zonesrc::ZoneCatalog catalog_{holder_, true};
   metrics::Registry registry_;
   std::unique_ptr<WatchClient> client_;
 };
@@ -215,8 +226,11 @@ TEST_F(WatchClientTest, NotReadyUntilTheFirstSnapshotThenFollowsChanges) {
   fake_.push(add_change(8, "example.com", a_record(3, "new", "10.0.0.3")));
   ASSERT_TRUE(eventually([&] { return client_->state().version == 8; }));
   EXPECT_EQ(ask(holder_, "new.example.com"), std::make_pair(0, 1));
-  EXPECT_NE(registry_.serialize().find("mcns_sync_version 8"), std::string::npos);
+  catalog_.register_metrics(registry_);
+  EXPECT_NE(registry_.serialize().find("mcns_sync_version 8"), std::string::npos) << registry_.serialize();
   EXPECT_NE(registry_.serialize().find("mcns_sync_connected 1"), std::string::npos);
+  EXPECT_EQ(catalog_.version(), 8u);
+  EXPECT_TRUE(catalog_.ready());
 }
 
 TEST_F(WatchClientTest, AGapMakesItReconnectFromItsLastVersion) {
@@ -260,14 +274,7 @@ TEST_F(WatchClientTest, KeepsServingWhileDisconnectedAndResumes) {
 }
 
 TEST_F(WatchClientTest, ASnapshotReplacesEverythingButFileZones) {
-  zone::ZoneSetBuilder files;
-  zone::SoaParams soa;
-  soa.primary_ns = "ns.files.example.";
-  soa.admin = "hostmaster.files.example.";
-  ASSERT_TRUE(files.upsert_zone("files.example", soa).ok());
-  auto base = files.build();
-  ASSERT_TRUE(base.ok());
-  start({}, *base, {"files.example"});
+  start({}, {files_zone()});
   ASSERT_TRUE(fake_.wait_streams(1));
   fake_.push(snapshot_chunk(1, true, true, {{"old.example", {}}}));
   ASSERT_TRUE(eventually([&] { return client_->state().version == 1; }));
@@ -283,12 +290,12 @@ TEST_F(WatchClientTest, AFileZoneInTheFirstSnapshotIsFatal) {
   std::promise<Status> fatal;
   WatchOptions options;
   options.on_fatal = [&](const Status& s) { fatal.set_value(s); };
-  start(options, nullptr, {"files.example"});
+  start(options, {files_zone()});
   ASSERT_TRUE(fake_.wait_streams(1));
   fake_.push(snapshot_chunk(1, true, true, {{"files.example", {}}}));
   auto f = fatal.get_future();
   ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
-  EXPECT_EQ(f.get().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(f.get().code(), StatusCode::kAlreadyExists);
   EXPECT_FALSE(client_->state().ready);
 }
 
@@ -303,7 +310,7 @@ TEST_F(WatchClientTest, AMissingTokenFileIsReported) {
   std::filesystem::remove(token_path_);
   WatchOptions options;
   options.token_file = token_path_.string();
-  client_ = std::make_unique<WatchClient>(options, holder_, registry_);
+  client_ = std::make_unique<WatchClient>(options, catalog_);
   client_->set_channel_for_test(server_->InProcessChannel(grpc::ChannelArguments()));
   client_->start();
   EXPECT_TRUE(eventually([&] { return client_->state().last_error.find("watch_token") != std::string::npos; }));
