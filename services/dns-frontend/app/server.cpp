@@ -28,6 +28,7 @@
 #include "services/dns-frontend/app/commands.h"
 #include "services/dns-frontend/forward/forwarder.h"
 #include "services/dns-frontend/server/server.h"
+#include "services/dns-frontend/watch/watch_client.h"
 #include "services/dns-frontend/zonesrc/zone_catalog.h"
 
 namespace mcns::frontend::app {
@@ -164,16 +165,28 @@ int run_server(const config::DnsConfig& cfg) {
   if (Status st = drop_privileges(cfg.process.user); !st.ok())
     return fail(st, st.code() == StatusCode::kNotFound ? 2 : 1);
 
-  // 6. HOOK(watch client, services/dns-frontend/watch/ — the sync issue): with [control],
-  //    start the watch client here, after the privilege drop (it reads
-  //    [control] token_file and ca_cert) and before the workers start, e.g.
-  //      auto watch = watch::WatchClient::start(*cfg.control, catalog, registry);
-  //    It calls catalog.replace_control_zones() for a full snapshot,
-  //    catalog.apply_control_change() for each next change and catalog.set_connected();
-  //    the frontend is ready at its first snapshot. Stop it before `server` below.
+  // 6. The watch client (with [control]): after the privilege drop, since it reads the
+  //    token and CA files as the service user. It feeds the catalog; the frontend is
+  //    ready at its first snapshot. A zone in both a file and the control's first
+  //    snapshot is a start-up error (exit 2).
+  std::unique_ptr<watch::WatchClient> watch_client;
+  int exit_code = 0;
   if (cfg.control) {
-    log::warn("[control] is configured but this build has no watch client yet: the frontend stays not ready "
-              "(REFUSED for everything, /readyz 503) until one feeds it");
+    watch::WatchOptions wo;
+    wo.grpc_addr = cfg.control->grpc_addr;
+    wo.ca_cert = cfg.control->ca_cert;
+    wo.token_file = cfg.control->token_file;
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0) wo.frontend_name = host;
+    wo.on_fatal = [&main_io, &exit_code](const Status&) {
+      asio::post(main_io, [&main_io, &exit_code] {
+        exit_code = 2;
+        main_io.stop();
+      });
+    };
+    watch_client = std::make_unique<watch::WatchClient>(std::move(wo), catalog);
+    watch_client->start();
+    log::info("watch: following mcns-control at ", cfg.control->grpc_addr);
   }
 
   // 7. Serve.
@@ -195,12 +208,14 @@ int run_server(const config::DnsConfig& cfg) {
 
   main_io.run();
 
-  log::info("signal ", signal_number, ": stopping; draining for at most ", kDrainTimeout.count(), " s");
+  if (exit_code == 0)
+    log::info("signal ", signal_number, ": stopping; draining for at most ", kDrainTimeout.count(), " s");
+  if (watch_client) watch_client->stop();
   bool drained = server->stop(kDrainTimeout);
   http.reset();  // stop scraping before the objects its collectors read go away
   server.reset();
   log::info(drained ? "stopped" : "stopped; some connections were cut at the drain deadline");
-  return 0;
+  return exit_code;
 }
 
 int run_check_config(const config::DnsConfig& cfg) {
