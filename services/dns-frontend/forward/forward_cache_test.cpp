@@ -77,7 +77,9 @@ TEST(ForwardCache, BoundedWithLruEviction) {
 TEST(ForwardCache, ManyEntriesStayBounded) {
   ForwardCache cache(2000);
   for (int i = 0; i < 10000; ++i) {
-    std::string n = "n" + std::to_string(i) + ".example";
+    std::string n = "n";
+    n += std::to_string(i);
+    n += ".example";
     cache.insert(question(n), answer_for(n, 60), 0);
   }
   EXPECT_LE(cache.size(), 2000u + 64u);  // per-shard rounding
