@@ -43,9 +43,28 @@ StatusOr<Principal> MciasAuthenticator::authenticate(std::string_view token) {
     if (options_.hooks.on_cache_hit) options_.hooks.on_cache_hit();
     return *cached;
   }
+  std::promise<StatusOr<Principal>> promise;
+  std::shared_future<StatusOr<Principal>> pending;
+  bool leader = false;
+  {
+    std::lock_guard lock(in_flight_mu_);
+    if (auto it = in_flight_.find(key); it != in_flight_.end()) {
+      pending = it->second;
+    } else {
+      pending = promise.get_future().share();
+      in_flight_.emplace(key, pending);
+      leader = true;
+    }
+  }
+  if (!leader) return pending.get();  // another request is asking MCIAS right now
   std::optional<std::chrono::steady_clock::time_point> not_after;
   StatusOr<Principal> verdict = validate(token, not_after);
   cache_.put(key, verdict, not_after);  // ignores UNAVAILABLE: fail closed, ask again next time
+  {
+    std::lock_guard lock(in_flight_mu_);
+    in_flight_.erase(key);
+  }
+  promise.set_value(verdict);
   return verdict;
 }
 

@@ -3,6 +3,9 @@
 // valid and invalid verdicts keyed by the token's SHA-256, login and logout forwarding.
 // Fails closed: when MCIAS cannot be reached an uncached token gets UNAVAILABLE.
 #include <chrono>
+#include <future>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +44,10 @@ class MciasAuthenticator final : public Authenticator {
   MciasOptions options_;
   HttpsUrl url_;
   TokenCache cache_;
+  // Single flight: concurrent requests with the same uncached token wait for one
+  // validation instead of each asking MCIAS (a deployer starting 50 calls at once).
+  std::mutex in_flight_mu_;
+  std::map<std::string, std::shared_future<StatusOr<Principal>>> in_flight_;  // guarded by in_flight_mu_
 };
 
 }  // namespace mcns::control::auth

@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <thread>
+
 #include "tests/integration/harness/fake_mcias.h"
 #include "tests/integration/harness/pki.h"
 
@@ -68,6 +71,17 @@ TEST_F(MciasTest, TwentyRequestsCauseOneValidation) {
   EXPECT_EQ(hits_, 19);
   for (int i = 0; i < 20; ++i) ASSERT_FALSE(a->authenticate("bad-token").ok());
   EXPECT_EQ(mcias_.validations_of("bad-token"), 1) << "invalid verdicts are cached too";
+}
+
+TEST_F(MciasTest, ConcurrentRequestsShareOneValidation) {
+  auto a = make();
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 16; ++i)
+    threads.emplace_back([&] { ok += a->authenticate("admin-token").ok() ? 1 : 0; });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 16);
+  EXPECT_EQ(mcias_.validations_of("admin-token"), 1);
 }
 
 TEST_F(MciasTest, AnExpiredCacheEntryIsValidatedAgain) {

@@ -194,6 +194,9 @@ TEST_F(GrpcServerTest, AnUnmappedMethodIsDenied) {
   bool ok = false;
   ASSERT_TRUE(cq.Next(&tag, &ok));
   EXPECT_EQ(gstatus.error_code(), ::grpc::StatusCode::PERMISSION_DENIED);
+  auto counted = seen();
+  ASSERT_FALSE(counted.empty());
+  EXPECT_EQ(counted.back().first, "unmapped") << "client-chosen names never become metric labels";
   cq.Shutdown();
   while (cq.Next(&tag, &ok)) {
   }
