@@ -21,6 +21,9 @@
 #include "services/control/app/commands.h"
 #include "services/control/auth/authenticator.h"
 #include "services/control/domain/zone_service_impl.h"
+#include "services/control/feed/change_feed.h"
+#include "services/control/feed/watch_service.h"
+#include "services/control/grpc/auth_processor.h"
 #include "services/control/grpc/grpc_server.h"
 #include "services/control/rest/https_server.h"
 #include "services/control/rest/router.h"
@@ -53,8 +56,6 @@ class ApiMetrics {
  public:
   explicit ApiMetrics(metrics::Registry& registry) : registry_(registry) {
     store_version_ = &registry.gauge("mcns_store_version", "Last committed change-log version.");
-    // Updated by the watch service (SyncService.Watch) once it is registered.
-    registry.gauge("mcns_watch_streams", "Open SyncService.Watch streams.");
     cache_hits_ = &registry.counter("mcns_auth_cache_hits_total", "Token verdicts served from the auth cache.");
   }
 
@@ -96,8 +97,13 @@ int run_server(const config::ControlConfig& config) {
   if (auto v = (*store)->latest_version(); v.ok()) api_metrics.store_version().set(static_cast<double>(*v));
 
   domain::AuthzPolicy policy{config.auth.record_admins, config.sync.allowed_accounts};
-  domain::ZoneServiceImpl zones(**store, policy, {}, [&api_metrics](std::uint64_t version) {
+  // The change feed for the frontends' watch streams (SPEC section 8): told after every
+  // commit, it reads the change once and wakes every stream.
+  feed::ChangeFeed change_feed(**store, registry);
+  if (Status s = change_feed.start(); !s.ok()) return fail("change feed", s);
+  domain::ZoneServiceImpl zones(**store, policy, {}, [&api_metrics, &change_feed](std::uint64_t version) {
     api_metrics.store_version().set(static_cast<double>(version));
+    change_feed.notify(version);
   });
 
   auth::AuthHooks hooks{[&api_metrics] { api_metrics.cache_hits().inc(); }};
@@ -125,9 +131,12 @@ int run_server(const config::ControlConfig& config) {
   grpc_options.on_call = [&api_metrics](std::string_view method, StatusCode code, std::chrono::duration<double> elapsed) {
     api_metrics.request("grpc", method, status_code_name(code), elapsed);
   };
-  // SyncService.Watch (the watch stream) registers here:
-  //   grpc_options.extra_services.push_back(&watch_service);
-  // Its method map entry is "authenticated"; it authorizes with zones.authorize_watch().
+  // SyncService.Watch: the method map lets any authenticated caller in; the service
+  // then asks zones.authorize_watch() ([sync] allowed_accounts and admins).
+  feed::WatchService watch_service(change_feed, zones, [&authenticator](grpc::CallbackServerContext* ctx) {
+    return grpcapi::caller(*ctx, **authenticator);
+  });
+  grpc_options.extra_services.push_back(&watch_service);
   auto grpc = grpcapi::GrpcServer::start(grpc_options, zones, **authenticator);
   if (!grpc.ok()) return fail("grpc", grpc.status());
 
@@ -162,6 +171,9 @@ int run_server(const config::ControlConfig& config) {
 
   // Both APIs drain at once, each bounded by the same deadline.
   auto drain_started = std::chrono::steady_clock::now();
+  // Watch streams never end by themselves: end them first (frontends reconnect to the
+  // next control and resume from their version) so the gRPC drain is not held up.
+  change_feed.stop();
   std::thread grpc_drain([&] { (*grpc)->shutdown(kDrainDeadline); });
   bool rest_clean = (*rest)->drain(kDrainDeadline);
   grpc_drain.join();
