@@ -23,7 +23,33 @@
 //  16 BADVERS); qtype the question's type (0 when there was no readable question).
 //
 // Readiness: until a ready ZoneSet is published (zone_set.h), every well-formed query
-// is answered REFUSED (and nothing is forwarded).
+// is answered REFUSED with EDE 14 "Not Ready" (and nothing is forwarded).
+//
+// Behaviour (SPEC section 9; testdata/knot_golden.txt holds knotd's exact replies, 42
+// of 44 byte-identical, the rest differ only by tighter name compression):
+//  - AA on answers from zone data; minimal responses as Knot (no NS in authority of
+//    positive answers); A/AAAA of NS, MX and SRV targets in the same zone as
+//    additional data, left out (no TC) when they do not fit.
+//  - Longest-suffix zone match; matching is case-insensitive and owners that equal the
+//    question name point at it, so the client's case is echoed.
+//  - NXDOMAIN / NODATA (also empty non-terminals) with the zone SOA in authority,
+//    TTL min(SOA TTL, MINIMUM). Referrals (no AA) with glue below a delegation; DS at
+//    a cut is answered from the parent. Wildcards per RFC 4592.
+//  - CNAMEs followed up to 5 steps (Knot's limit), a loop stops the chain (NOERROR);
+//    the last step decides the RCODE (RFC 6604).
+//  - ANY: the node's RRset with the lowest type only (RFC 8482, Knot), UDP and TCP.
+//  - EDNS0: OPT echoed (payload kMaxUdpPayload, DO copied), BADVERS for version > 0,
+//    payloads below 512 count as 512; a UDP answer that does not fit gets TC with
+//    empty record sections (question and OPT kept).
+//  - FORMERR: question missing/unreadable (header-only reply), or later sections
+//    malformed / trailing octets / two OPTs (question echoed). NOTIMP: opcodes other
+//    than QUERY, qtype 0, AXFR over UDP. NOTAUTH: AXFR over TCP, IXFR. REFUSED: names
+//    outside every zone without forwarding (EDE 20), classes other than IN and ANY.
+//  - RD copied, RA = `forwarding`; AD, CD, Z and the query's RCODE bits cleared.
+// Deliberate differences from Knot 3.2 (each has a test): a CNAME is followed into
+// another zone this server serves (Knot stops at its own zone); a question that cannot
+// be parsed gets FORMERR (NSD's behaviour; Knot drops it); NOTIFY and UPDATE get
+// NOTIMP (Knot: NOTAUTH / FORMERR); CH-class queries such as version.bind are REFUSED.
 #include <cstddef>
 #include <cstdint>
 #include <span>
