@@ -18,9 +18,7 @@ namespace mcns::frontend {
 namespace {
 
 TEST(KnotGolden, SameBytesAsKnot) {
-  const char* src = std::getenv("MCNS_SOURCE_DIR");
-  ASSERT_NE(src, nullptr) << "run through ctest (MCNS_SOURCE_DIR)";
-  std::ifstream f(std::string(src) + "/services/dns-frontend/query/testdata/knot_golden.txt");
+  std::ifstream f(testing::source_dir() + "/services/dns-frontend/query/testdata/knot_golden.txt");
   ASSERT_TRUE(f.good());
   zone::ZoneSetPtr zones = testing::example_zones();
   std::string line;

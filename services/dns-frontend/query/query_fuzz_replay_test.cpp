@@ -9,12 +9,13 @@
 #include <iterator>
 #include <vector>
 
+#include "services/dns-frontend/query/query_test_util.h"
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 TEST(QueryFuzzReplay, Corpus) {
-  const char* src = std::getenv("MCNS_SOURCE_DIR");
-  ASSERT_NE(src, nullptr) << "run through ctest (MCNS_SOURCE_DIR)";
-  std::filesystem::path dir = std::filesystem::path(src) / "services/dns-frontend/query/testdata/fuzz_corpus";
+  std::filesystem::path dir =
+      std::filesystem::path(mcns::frontend::testing::source_dir()) / "services/dns-frontend/query/testdata/fuzz_corpus";
   std::size_t files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (!entry.is_regular_file()) continue;

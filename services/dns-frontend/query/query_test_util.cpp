@@ -51,12 +51,15 @@ std::string read_file(const std::string& path) {
 }
 
 std::string testdata(const std::string& name) {
-  const char* src = std::getenv("MCNS_SOURCE_DIR");
-  std::string dir = src ? src : MCNS_SOURCE_DIR_FALLBACK;
-  return read_file(dir + "/services/dns-frontend/query/testdata/" + name);
+  return read_file(source_dir() + "/services/dns-frontend/query/testdata/" + name);
 }
 
 }  // namespace
+
+std::string source_dir() {
+  const char* src = std::getenv("MCNS_SOURCE_DIR");
+  return src && *src ? src : MCNS_SOURCE_DIR_FALLBACK;
+}
 
 std::vector<std::uint8_t> make_query(std::string_view name, std::uint16_t qtype, const QueryOptions& o) {
   std::vector<std::uint8_t> q;

@@ -48,6 +48,9 @@ Reply decode_reply(const std::vector<std::uint8_t>& bytes);
 
 std::string to_hex(const std::vector<std::uint8_t>& bytes);
 
+// The repository root: $MCNS_SOURCE_DIR, or the path compiled in.
+std::string source_dir();
+
 // The zone text checked against knotd (services/dns-frontend/query/testdata/*.zone
 // hold the same text for re-running Knot).
 std::string example_zone_text();
