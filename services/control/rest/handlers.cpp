@@ -47,7 +47,10 @@ Response login(const Call& c) {
 }
 
 Response logout(const Call& c) {
-  std::string_view token = auth::bearer_token(c.request.authorization.value_or(""));
+  // NOTE: not bearer_token(authorization.value_or("")): that view would point into a
+  // temporary string.
+  const std::string& header = c.request.authorization ? *c.request.authorization : std::string();
+  std::string_view token = auth::bearer_token(header);
   Status s = c.authenticator.logout(token);
   log::info("logout api=", kApi, " user=", c.who->username, " result=", s.ok() ? std::string_view("OK") : status_code_name(s.code()));
   if (!s.ok()) return error_response(s);

@@ -51,6 +51,7 @@ class ApiTest : public ::testing::Test {
     mcias_.add_token("tok-sgard", {.username = "sgard", .roles = {"reader"}, .account_type = "system"});
     mcias_.add_token("tok-agent", {.username = "mcp-agent", .roles = {}});
     mcias_.add_token("tok-admin", {.username = "root", .roles = {"admin"}});
+    mcias_.add_token("tok-fixtures", {.username = "fixtures", .roles = {"admin"}});
     ControlOptions o = options();
     o.mcias_url = mcias_.url();
     control_ = ControlProcess::start(dir_, o);
