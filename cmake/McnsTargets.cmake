@@ -19,5 +19,8 @@ function(mcns_test name)
   endif()
   gtest_discover_tests(${name}
     DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS "${A_LABELS}" ENVIRONMENT "MCNS_BIN_DIR=${CMAKE_BINARY_DIR}/bin;MCNS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    PROPERTIES LABELS "${A_LABELS}" ENVIRONMENT "MCNS_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
+  # The repository root, for tests that read checked-in data (a list in ENVIRONMENT
+  # does not survive gtest_discover_tests' property forwarding).
+  target_compile_definitions(${name} PRIVATE MCNS_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 endfunction()

@@ -55,10 +55,11 @@ std::shared_ptr<grpc::Channel> WatchClient::channel() {
     grpc::ChannelArguments args;
     // Snapshot chunks are bounded by the control, but a big zone change can be large.
     args.SetMaxReceiveMessageSize(256 << 20);
-    // Reconnect quickly after a control restart; our own loop adds jitter on top.
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, static_cast<int>(options_.backoff_initial.count()));
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, static_cast<int>(options_.backoff_initial.count()));
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(options_.backoff_max.count()));
+    // Our own loop does the backoff (with jitter): every attempt gets a fresh channel with
+    // its own subchannel, so gRPC's connection backoff (shared through the global
+    // subchannel pool, and in TRANSIENT_FAILURE answering with the last error without
+    // trying) cannot delay the reconnect after a control restart.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     cached = grpc::CreateCustomChannel(options_.grpc_addr, *creds, args);
   }
   return cached;
@@ -148,6 +149,7 @@ Status WatchClient::stream_once() {
   if (!token_text.ok()) return token_text.status();
   std::string token(trim(*token_text));
   if (token.empty()) return failed_precondition(str_cat("token file ", options_.token_file, " is empty"));
+  channel_.reset();  // a fresh connection per attempt (see channel())
   auto chan = channel();
   if (!chan) return failed_precondition(str_cat("cannot read ca_cert ", options_.ca_cert));
 
