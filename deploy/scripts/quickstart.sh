@@ -137,13 +137,15 @@ wait_http() {
   stop
 }
 
+# The log tees ignore SIGINT/SIGTERM: on Ctrl-C they must outlive the servers so that
+# the drain messages are still written (they end when the servers close the pipe).
 "$bin_dir/mcns-control" server --config "$run_dir/mcns-control.toml" \
-  > >(tee -a "$run_dir/logs/mcns-control.log") 2>&1 &
+  > >(trap '' INT TERM; exec tee -a "$run_dir/logs/mcns-control.log") 2>&1 &
 pids+=($!)
 wait_http "https://localhost:$rest_port/v1/health" mcns-control
 
 "$bin_dir/mcns-dns" server --config "$run_dir/mcns-dns.toml" \
-  > >(tee -a "$run_dir/logs/mcns-dns.log") 2>&1 &
+  > >(trap '' INT TERM; exec tee -a "$run_dir/logs/mcns-dns.log") 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$dns_metrics_port/readyz" mcns-dns
 

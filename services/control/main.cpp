@@ -1,4 +1,5 @@
 // mcns-control: parse the command line, load the configuration, run one subcommand.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -66,6 +67,8 @@ std::optional<std::string> parse(int argc, char** argv, Args& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed stderr pipe (a log collector restarting) must not kill a server.
+  std::signal(SIGPIPE, SIG_IGN);
   Args args;
   if (auto err = parse(argc, argv, args)) {
     if (*err == "help") {

@@ -1,4 +1,5 @@
 // mcns-dns: parse the command line, load the configuration, run one subcommand.
+#include <csignal>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -25,6 +26,8 @@ int usage_error(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed stderr pipe (a log collector restarting) must not kill a server.
+  std::signal(SIGPIPE, SIG_IGN);
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return usage_error("missing command (server, check-config, version)");
