@@ -64,6 +64,11 @@ TEST_F(ValidationTest, BadRecordsAreRefusedAlikeAndChangeNothing) {
     EXPECT_EQ(gu.code, StatusCode::kInvalidArgument);
     EXPECT_EQ(ru.message, gu.message);
   }
+  // Numbers the gRPC types cannot even carry are refused by REST just as well.
+  for (std::int64_t ttl : {-1LL, 4294967296LL}) {
+    auto r = rest_->create_record(kAdminToken, kZone, {"www", "A", "10.0.0.1", ttl});
+    EXPECT_EQ(r.http, 400) << ttl << ": " << r.message;
+  }
   EXPECT_EQ(state(), before) << "no bad input changed anything";
 }
 

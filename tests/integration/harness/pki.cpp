@@ -19,7 +19,8 @@ void run(const std::string& cmd) {
 }  // namespace
 
 const Pki& test_pki() {
-  static TempDir* dir = new TempDir();  // lives as long as the process; never freed on purpose
+  static TempDir dir_holder;  // removed at exit, after every test
+  static TempDir* dir = &dir_holder;
   static const Pki pki = [] {
     Pki p;
     p.dir = dir->path();
