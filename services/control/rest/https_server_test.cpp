@@ -4,7 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <optional>
 #include <future>
 #include <thread>
 
@@ -94,6 +101,47 @@ TEST_F(HttpsServerTest, ClosesIdleConnections) {
   EXPECT_TRUE(eventually([&] { return server_->connections() == 0; }));
   EXPECT_EQ(c.send("GET", "/").status, 200) << "the client reconnects";
   EXPECT_EQ(c.connection().connects(), 2);
+}
+
+// A blocking TLS client that sends half a request head and then stalls (slowloris);
+// returns how long the server took to close the connection, or nullopt if it did not
+// within 10 s.
+std::optional<milliseconds> stall_half_a_request(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return std::nullopt;
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  std::optional<milliseconds> took;
+  if (SSL_connect(ssl) == 1) {
+    const char head[] = "GET / HTTP/1.1\r\nHost: x\r\n";
+    SSL_write(ssl, head, sizeof head - 1);
+    auto sent = steady_clock::now();
+    char byte;
+    int n = SSL_read(ssl, &byte, 1);  // blocks until the server closes (or 10 s)
+    auto waited = duration_cast<milliseconds>(steady_clock::now() - sent);
+    if (n <= 0 && waited < seconds(9)) took = waited;
+  }
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  ::close(fd);
+  return took;
+}
+
+TEST_F(HttpsServerTest, ARequestThatStallsIsCutOffAtTheReadTimeout) {
+  HttpsServerOptions o;
+  o.read_timeout = milliseconds(300);
+  start(echo, o);
+  auto took = stall_half_a_request(server_->port());
+  ASSERT_TRUE(took.has_value()) << "the server kept a stalled request open";
+  EXPECT_GE(*took, milliseconds(250));
+  EXPECT_LT(*took, milliseconds(3000));
 }
 
 TEST_F(HttpsServerTest, DrainLetsARequestInFlightFinish) {
