@@ -46,8 +46,7 @@ TEST(Endpoints, NotReadyUntilTheFirstSnapshot) {
   ScratchDir dir;
   DnsOptions o;
   o.zone_files = {dir.write("example.zone", example_zone())};
-  o.extra_toml = "[control]\ngrpc_addr = \"127.0.0.1:1\"\nca_cert = \"" + dir.write("ca.pem", "x\n") +
-                 "\"\ntoken_file = \"" + dir.write("token", "t0ken\n") + "\"\n";
+  o.extra_toml = "[control]\ngrpc_addr = \"127.0.0.1:1\"\ntoken_file = \"" + dir.write("token", "t0ken\n") + "\"\n";
   auto dns = DnsProcess::start(dir, o);
   ASSERT_NE(dns, nullptr);
   HttpResult ready = http_get(dns->metrics_port(), "/readyz");
