@@ -9,6 +9,8 @@
 #include <future>
 #include <optional>
 
+#include <unistd.h>
+
 #include "common/base/strings.h"
 #include "mcns/v1/sync.grpc.pb.h"
 #include "services/dns-frontend/query/query_processor.h"
@@ -170,11 +172,14 @@ class WatchClientTest : public testing::Test {
     grpc::ServerBuilder builder;
     builder.RegisterService(&fake_);
     server_ = builder.BuildAndStart();
-    token_path_ = std::filesystem::path(testing::TempDir()) / "watch_token";
+    // Unique per test and process: ctest runs the cases of this binary in parallel.
+    token_path_ = std::filesystem::path(testing::TempDir()) /
+                  str_cat("watch_token_", testing::UnitTest::GetInstance()->current_test_info()->name(), "_", getpid());
     std::ofstream(token_path_) << "secret-token\n";
   }
   void TearDown() override {
     if (client_) client_->stop();
+    std::filesystem::remove(token_path_);
     server_->Shutdown(std::chrono::system_clock::now() + 1s);
   }
   void start(WatchOptions options = {}, std::vector<std::string> zone_files = {}) {
@@ -192,7 +197,7 @@ class WatchClientTest : public testing::Test {
   std::filesystem::path token_path_;
   // A zone file for files.example, in the test's temp dir.
   std::string files_zone() {
-    auto path = std::filesystem::path(testing::TempDir()) / "files.example.zone";
+    auto path = std::filesystem::path(testing::TempDir()) / str_cat("files.example.zone.", getpid());
     std::ofstream(path) << "$ORIGIN files.example.\n$TTL 300\n"
                            "@ SOA ns.files.example. hostmaster.files.example. 1 3600 600 86400 300\n"
                            "@ NS ns.files.example.\nns A 10.9.9.9\n";
@@ -313,7 +318,7 @@ TEST_F(WatchClientTest, AMissingTokenFileIsReported) {
   client_ = std::make_unique<WatchClient>(options, catalog_);
   client_->set_channel_for_test(server_->InProcessChannel(grpc::ChannelArguments()));
   client_->start();
-  EXPECT_TRUE(eventually([&] { return client_->state().last_error.find("watch_token") != std::string::npos; }));
+  EXPECT_TRUE(eventually([&] { return client_->state().last_error.find(token_path_.string()) != std::string::npos; }));
   EXPECT_FALSE(client_->state().ready);
 }
 
