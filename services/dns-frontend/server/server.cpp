@@ -203,34 +203,47 @@ class Worker;
 class TcpSession;
 
 // ---------------------------------------------------------------------------------------
-// UDP
+// UDP: one thread per (worker, listen address), blocked in recvmmsg(MSG_WAITFORONE).
+// Per wakeup that is two system calls (recvmmsg + sendmmsg) against four through an event
+// loop (epoll_wait, epoll_ctl re-arm, recvmmsg, sendmmsg), which is most of the cost of a
+// query at moderate rates. Forwarding misses go to the worker's io_context.
 
-class UdpListener {
+class UdpLoop {
  public:
-  UdpListener(Worker& w, udp::socket socket, bool pktinfo) : w_(w), socket_(std::move(socket)), pktinfo_(pktinfo) {}
-  void start() { wait(); }
-  void stop() {
-    stopping_ = true;
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);  // the socket stays open: forwarded replies still leave through it
+  UdpLoop(Worker& w, int fd, bool pktinfo, const zone::SnapshotHolder& holder)
+      : w_(w), fd_(fd), pktinfo_(pktinfo), snapshot_(holder), batch_(std::make_unique<UdpBatch>()) {}
+  ~UdpLoop() {
+    request_stop();
+    join();
+    ::close(fd_);
   }
-  udp::socket& socket() { return socket_; }
-  bool pktinfo() const { return pktinfo_; }
+  UdpLoop(const UdpLoop&) = delete;
+  UdpLoop& operator=(const UdpLoop&) = delete;
+
+  void start() { thread_ = std::thread([this] { run(); }); }
+  // Wakes the thread (shutdown(SHUT_RD) ends a blocked recvmmsg); the socket stays open
+  // for forwarded replies still to come.
+  void request_stop() noexcept {
+    if (stop_.exchange(true)) return;
+    ::shutdown(fd_, SHUT_RD);
+  }
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  const WorkerStats& stats() const { return stats_; }
 
  private:
-  void wait() {
-    socket_.async_wait(udp::socket::wait_read, [this](boost::system::error_code ec) {
-      if (ec || stopping_) return;
-      drain();
-      if (!stopping_) wait();
-    });
-  }
-  void drain() noexcept;
+  void run() noexcept;
+  void forward_miss(const forward::Question& q, const msghdr& h, const sockaddr_storage& from, std::uint64_t t0);
 
   Worker& w_;
-  udp::socket socket_;
-  bool pktinfo_;
-  bool stopping_ = false;
+  const int fd_;
+  const bool pktinfo_;
+  zone::LocalSnapshot snapshot_;
+  std::unique_ptr<UdpBatch> batch_;
+  WorkerStats stats_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -243,9 +256,9 @@ class Worker {
         options_(options),
         snapshot_(holder),
         forwarder_(forwarder),
-        batch_(std::make_unique<UdpBatch>()),
         tcp_scratch_(65535),
-        refresh_timer_(io_) {  // (io_ is declared, so initialised, before refresh_timer_)
+        refresh_timer_(io_),  // (io_ is declared, so initialised, before refresh_timer_)
+        work_(asio::make_work_guard(io_)) {
     if (forwarder_ && forwarder_->enabled()) fwd_client_ = std::make_unique<forward::ForwardClient>(*forwarder_, io_);
   }
 
@@ -255,12 +268,10 @@ class Worker {
   const zone::ZoneSet& zones() noexcept { return snapshot_.get(); }
   forward::Forwarder* forwarder() { return forwarder_; }
   forward::ForwardClient* forward_client() { return fwd_client_.get(); }
-  UdpBatch& batch() { return *batch_; }
   std::span<std::uint8_t> tcp_scratch() { return tcp_scratch_; }
   const ServerOptions& options() const { return options_; }
   bool stopping() const { return stopping_; }
 
-  void add_udp(udp::socket s, bool pktinfo) { udp_.push_back(std::make_unique<UdpListener>(*this, std::move(s), pktinfo)); }
   void add_tcp(tcp::acceptor a) { acceptors_.push_back(std::make_unique<tcp::acceptor>(std::move(a))); }
   std::size_t session_count() const { return sessions_.size(); }
   void register_session(TcpSession* s) { sessions_.insert(s); }
@@ -268,7 +279,6 @@ class Worker {
 
   void start_thread() {
     asio::post(io_, [this] {
-      for (auto& u : udp_) u->start();
       for (auto& a : acceptors_) accept(*a);
       refresh();
     });
@@ -344,13 +354,13 @@ class Worker {
   WorkerStats stats_;
   zone::LocalSnapshot snapshot_;
   forward::Forwarder* forwarder_;
-  std::unique_ptr<UdpBatch> batch_;
   std::vector<std::uint8_t> tcp_scratch_;
   asio::io_context io_{1};
   // Everything below uses io_ and is destroyed before it.
-  std::vector<std::unique_ptr<UdpListener>> udp_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   asio::steady_timer refresh_timer_;
+  // Keeps run() going while the UDP threads may still post forwarding misses.
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::unique_ptr<forward::ForwardClient> fwd_client_;
   bool stopping_ = false;
   std::thread thread_;
@@ -359,12 +369,11 @@ class Worker {
   bool finished_ = false;  // guarded by mu_
 };
 
-void UdpListener::drain() noexcept {
-  UdpBatch& b = w_.batch();
-  const int fd = socket_.native_handle();
+void UdpLoop::run() noexcept {
+  UdpBatch& b = *batch_;
   forward::Forwarder* fwd = w_.forwarder();
-  WorkerStats& stats = w_.stats();
-  for (int round = 0; round < kUdpRoundsPerWakeup && !stopping_; ++round) {
+  WorkerStats& stats = stats_;
+  while (!stop_.load(std::memory_order_relaxed)) {
     for (std::size_t i = 0; i < kBatch; ++i) {
       b.rx_iov[i] = {b.rx[i].data(), kRxSize};
       msghdr& h = b.rx_msgs[i].msg_hdr;
@@ -378,10 +387,16 @@ void UdpListener::drain() noexcept {
         h.msg_controllen = kCtlSize;
       }
     }
-    int n = ::recvmmsg(fd, b.rx_msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
-    if (n <= 0) return;  // EAGAIN: drained (errors such as ECONNREFUSED are per-packet noise)
+    // Blocks for the first datagram (at most SO_RCVTIMEO), then takes what is queued.
+    int n = ::recvmmsg(fd_, b.rx_msgs.data(), kBatch, MSG_WAITFORONE, nullptr);
+    if (n <= 0) {
+      // Timeout (idle): drop this thread's reference to a replaced snapshot so the old
+      // one can be freed. Errors such as ECONNREFUSED are per-packet noise.
+      (void)snapshot_.get();
+      continue;
+    }
     const std::uint64_t t0 = now_ns();
-    const zone::ZoneSet& zones = w_.zones();
+    const zone::ZoneSet& zones = snapshot_.get();
     std::size_t out = 0;
     for (int i = 0; i < n; ++i) {
       const msghdr& h = b.rx_msgs[i].msg_hdr;
@@ -407,21 +422,7 @@ void UdpListener::drain() noexcept {
         }
         size = fwd->answer_from_cache(q, false, tx);
         if (size == 0) {
-          // A miss: the reply leaves later from this socket (allocates; not the hot path).
-          ReplyControl ctl;
-          if (pktinfo_) reply_control_from(h, ctl);
-          sockaddr_storage to = b.addr[i];
-          socklen_t to_len = h.msg_namelen;
-          Worker* w = &w_;
-          w_.forward_client()->resolve(q, false, [w, fd, to, to_len, ctl, t0](std::span<const std::uint8_t> reply) {
-            if (reply.size() < 12) {
-              w->stats().dropped.add();
-              return;
-            }
-            w->send_udp_reply(fd, to, to_len, ctl, reply);
-            w->stats().count_response(reply[3] & 0x0f);
-            w->stats().observe_ns(now_ns() - t0);
-          });
+          forward_miss(q, h, b.addr[i], t0);
           continue;
         }
         rcode = tx[3] & 0x0f;
@@ -448,12 +449,34 @@ void UdpListener::drain() noexcept {
       ++out;
     }
     for (std::size_t sent = 0; sent < out;) {
-      int s = ::sendmmsg(fd, b.tx_msgs.data() + sent, static_cast<unsigned>(out - sent), MSG_DONTWAIT);
+      int s = ::sendmmsg(fd_, b.tx_msgs.data() + sent, static_cast<unsigned>(out - sent), MSG_DONTWAIT);
       if (s <= 0) break;  // socket buffer full: UDP may drop, the client retries
       sent += static_cast<std::size_t>(s);
     }
-    if (static_cast<std::size_t>(n) < kBatch) return;
   }
+  snapshot_.reset();
+}
+
+// A cache miss: resolved on the worker's io_context, whose thread sends the reply from
+// this socket (sendmsg on one socket from two threads is safe). Allocates: miss path.
+void UdpLoop::forward_miss(const forward::Question& q, const msghdr& h, const sockaddr_storage& from,
+                           std::uint64_t t0) {
+  ReplyControl ctl;
+  if (pktinfo_) reply_control_from(h, ctl);
+  Worker* w = &w_;
+  int fd = fd_;
+  socklen_t from_len = h.msg_namelen;
+  asio::post(w->io(), [w, fd, q, from, from_len, ctl, t0] {
+    w->forward_client()->resolve(q, false, [w, fd, from, from_len, ctl, t0](std::span<const std::uint8_t> reply) {
+      if (reply.size() < 12) {
+        w->stats().dropped.add();
+        return;
+      }
+      w->send_udp_reply(fd, from, from_len, ctl, reply);
+      w->stats().count_response(reply[3] & 0x0f);
+      w->stats().observe_ns(now_ns() - t0);
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -671,8 +694,8 @@ void Worker::accept(tcp::acceptor& a) {
 
 void Worker::begin_stop() {
   stopping_ = true;
+  work_.reset();
   boost::system::error_code ignored;
-  for (auto& u : udp_) u->stop();
   for (auto& a : acceptors_) a->close(ignored);
   refresh_timer_.cancel();
   // shutdown() may close (and so unregister) a session: iterate over a copy.
@@ -685,6 +708,9 @@ void Worker::begin_stop() {
 
 struct Server::Impl {
   ServerOptions options;
+  // Declared first, destroyed last: the workers' io threads send forwarded replies
+  // through these sockets until they are joined.
+  std::vector<std::unique_ptr<UdpLoop>> udp_loops;
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::string> bound;
   bool started = false;
@@ -697,26 +723,40 @@ Server::~Server() { stop(std::chrono::milliseconds(0)); }
 
 namespace {
 
-boost::system::error_code open_udp(udp::socket& s, const ListenSpec& spec, std::uint16_t port) {
-  boost::system::error_code ec;
+// A blocking UDP socket (its thread waits in recvmmsg) with SO_REUSEPORT; -1 and `ec` on
+// failure. `port` 0 is replaced by the port the kernel chose.
+int open_udp(const ListenSpec& spec, std::uint16_t& port, boost::system::error_code& ec) {
   udp::endpoint ep(spec.address, port);
-  s.open(ep.protocol(), ec);
-  if (!ec) s.set_option(ReusePort(true), ec);
-  if (!ec && spec.address.is_v6()) s.set_option(asio::ip::v6_only(!spec.wildcard), ec);
-  if (!ec && spec.wildcard) {
-    int on = 1;
-    if (spec.address.is_v6()) {
-      ::setsockopt(s.native_handle(), IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
-    }
-    ::setsockopt(s.native_handle(), IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  int fd = ::socket(ep.protocol().family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  auto fail = [&]() {
+    ec = boost::system::error_code(errno, boost::system::system_category());
+    if (fd >= 0) ::close(fd);
+    return -1;
+  };
+  if (fd < 0) return fail();
+  int on = 1;
+  if (::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) return fail();
+  if (spec.address.is_v6()) {
+    int v6only = spec.wildcard ? 0 : 1;
+    if (::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) != 0) return fail();
   }
-  if (!ec) {
-    boost::system::error_code ignored;  // best effort: bursts are absorbed by the socket buffer
-    s.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
+  if (spec.wildcard) {
+    if (spec.address.is_v6()) ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+    ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
   }
-  if (!ec) s.bind(ep, ec);
-  if (!ec) s.non_blocking(true, ec);
-  return ec;
+  int rcvbuf = 4 << 20;  // best effort: bursts are absorbed by the socket buffer
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  timeval idle{1, 0};  // an idle thread wakes every second (snapshot refresh)
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
+  if (::bind(fd, ep.data(), static_cast<socklen_t>(ep.size())) != 0) return fail();
+  if (port == 0) {
+    sockaddr_storage bound{};
+    socklen_t len = sizeof bound;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len) != 0) return fail();
+    port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                             : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  }
+  return fd;
 }
 
 boost::system::error_code open_tcp(tcp::acceptor& a, const ListenSpec& spec, std::uint16_t port) {
@@ -762,26 +802,25 @@ StatusOr<std::unique_ptr<Server>> Server::bind(const ServerOptions& options, con
     bool bound = false;
     for (int attempt = 0; attempt < kAttempts && !bound; ++attempt) {
       std::uint16_t port = spec.port;
-      std::vector<udp::socket> udps;
+      std::vector<int> udps;
       std::vector<tcp::acceptor> tcps;
       boost::system::error_code ec;
       for (auto& w : impl->workers) {
-        udp::socket u(w->io());
-        ec = open_udp(u, spec, port);
-        if (ec) break;
-        if (port == 0) port = u.local_endpoint().port();
-        udps.push_back(std::move(u));
+        int u = open_udp(spec, port, ec);
+        if (u < 0) break;
+        udps.push_back(u);
         tcp::acceptor a(w->io());
         ec = open_tcp(a, spec, port);
         if (ec) break;
         tcps.push_back(std::move(a));
       }
       if (ec) {
+        for (int fd : udps) ::close(fd);
         if (spec.port == 0 && ec == asio::error::address_in_use) continue;
         return unavailable(str_cat("[dns] listen ", spec.text, ": cannot bind: ", ec.message()));
       }
       for (std::size_t i = 0; i < impl->workers.size(); ++i) {
-        impl->workers[i]->add_udp(std::move(udps[i]), spec.wildcard);
+        impl->udp_loops.push_back(std::make_unique<UdpLoop>(*impl->workers[i], udps[i], spec.wildcard, holder));
         impl->workers[i]->add_tcp(std::move(tcps[i]));
       }
       impl->bound.push_back(endpoint_text(spec.address, port));
@@ -793,6 +832,7 @@ StatusOr<std::unique_ptr<Server>> Server::bind(const ServerOptions& options, con
   if (registry) {
     std::vector<const WorkerStats*> stats;
     for (const auto& w : impl->workers) stats.push_back(&w->stats());
+    for (const auto& u : impl->udp_loops) stats.push_back(&u->stats());
     // NOTE: the registry must stop serving before the Server is destroyed.
     registry->add_collector([stats](std::string& out) { render_stats(stats, out); });
   }
@@ -806,11 +846,15 @@ void Server::start() {
   if (impl_->started) return;
   impl_->started = true;
   for (auto& w : impl_->workers) w->start_thread();
+  for (auto& u : impl_->udp_loops) u->start();
 }
 
 bool Server::stop(std::chrono::milliseconds drain) {
   if (!impl_->started || impl_->stopped) return true;
   impl_->stopped = true;
+  // UDP first: once its threads are joined nothing posts new forwards to the workers.
+  for (auto& u : impl_->udp_loops) u->request_stop();
+  for (auto& u : impl_->udp_loops) u->join();
   for (auto& w : impl_->workers) {
     Worker* raw = w.get();
     asio::post(raw->io(), [raw] { raw->begin_stop(); });

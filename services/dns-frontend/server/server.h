@@ -1,15 +1,17 @@
 #pragma once
 // The DNS listeners of mcns-dns (SPEC sections 9 and 10; STYLE.md 3.4).
 //
-// Threads: N workers (`[dns] threads`, 0 = one per core), each with its own io_context,
-// and on every `[dns] listen` address its own UDP socket and its own TCP acceptor, all
-// bound with SO_REUSEPORT so the kernel spreads queries and connections over the
-// workers and the UDP path shares nothing between threads.
+// Threads: N workers (`[dns] threads`, 0 = one per core). On every `[dns] listen`
+// address each worker has its own UDP socket and its own TCP acceptor, all bound with
+// SO_REUSEPORT so the kernel spreads queries and connections over the workers and the
+// UDP path shares nothing between threads. Each worker has one io_context thread (TCP,
+// forwarding, timers) and one UDP thread per listen address.
 //
-// UDP: a worker waits for readability, then drains its socket with recvmmsg() into
-// fixed per-worker buffers, runs process_query() on each datagram and sends the replies
-// with one sendmmsg(): no allocation, no lock, no log per query. Wildcard binds use
-// IP_PKTINFO / IPV6_RECVPKTINFO so replies leave from the address the query came to.
+// UDP: the thread blocks in recvmmsg(MSG_WAITFORONE) — two system calls per wakeup
+// (recvmmsg + sendmmsg) instead of four through an event loop — into fixed buffers, runs
+// process_query() on each datagram and sends the replies with one sendmmsg(): no
+// allocation, no lock, no log per query. Wildcard binds use IP_PKTINFO /
+// IPV6_RECVPKTINFO so replies leave from the address the query came to.
 //
 // TCP (RFC 7766): 2-octet length framing; pipelined queries are answered in order as
 // they are read (forwarded ones when their answer arrives); idle connections close after
