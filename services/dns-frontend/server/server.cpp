@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <condition_variable>
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -771,6 +772,29 @@ boost::system::error_code open_tcp(tcp::acceptor& a, const ListenSpec& spec, std
   return ec;
 }
 
+// SO_REUSEPORT would let a second mcns-dns (same user) join the first one's sockets and
+// silently take half its traffic. A probe bound without it fails with EADDRINUSE when
+// anything holds the address already, so a double start is an error instead.
+boost::system::error_code probe_free(const ListenSpec& spec) {
+  boost::system::error_code ec;
+  for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
+    udp::endpoint ep(spec.address, spec.port);
+    int fd = ::socket(ep.protocol().family(), type | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    int on = 1;
+    if (type == SOCK_STREAM) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // TIME_WAIT is fine
+    if (spec.address.is_v6()) {
+      int v6only = spec.wildcard ? 0 : 1;
+      ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+    }
+    if (::bind(fd, ep.data(), static_cast<socklen_t>(ep.size())) != 0 && errno == EADDRINUSE)
+      ec = asio::error::address_in_use;
+    ::close(fd);
+    if (ec) break;
+  }
+  return ec;
+}
+
 }  // namespace
 
 Status Server::check(const ServerOptions& options) {
@@ -798,6 +822,8 @@ StatusOr<std::unique_ptr<Server>> Server::bind(const ServerOptions& options, con
   for (const ListenSpec& spec : specs) {
     // With port 0 the first socket picks the port and every other socket (UDP and TCP,
     // every worker) binds the same one; if TCP finds it taken, start over.
+    if (spec.port != 0 && probe_free(spec))
+      return unavailable(str_cat("[dns] listen ", spec.text, ": address already in use (another mcns-dns?)"));
     constexpr int kAttempts = 20;
     bool bound = false;
     for (int attempt = 0; attempt < kAttempts && !bound; ++attempt) {

@@ -305,6 +305,19 @@ TEST_F(ServerTest, WildcardAddressRepliesFromTheQueriedAddress) {
   EXPECT_EQ(id_of(buf), 44);
 }
 
+TEST(ServerBind, ASecondServerOnTheSamePortIsAnError) {
+  zone::SnapshotHolder holder;
+  auto first = Server::bind({.listen = {"127.0.0.1:0"}, .threads = 2}, holder, nullptr, nullptr);
+  ASSERT_TRUE(first.ok()) << first.status();
+  std::string taken = (*first)->bound_addresses().at(0);
+  auto second = Server::bind({.listen = {taken}, .threads = 1}, holder, nullptr, nullptr);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("address already in use"), std::string::npos) << second.status();
+  first->reset();
+  auto again = Server::bind({.listen = {taken}, .threads = 1}, holder, nullptr, nullptr);
+  EXPECT_TRUE(again.ok()) << again.status();  // free again once the first is gone
+}
+
 TEST(ServerBind, RejectsBadAddresses) {
   zone::SnapshotHolder holder;
   EXPECT_FALSE(Server::bind({.listen = {}}, holder, nullptr, nullptr).ok());
