@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -52,6 +53,16 @@ TEST(Privileges, RootDropsToTheConfiguredUserAfterBinding) {
   EXPECT_EQ(status_line(dns->pid(), "Uid"), "Uid:\t65534\t65534\t65534\t65534");
   EXPECT_EQ(status_line(dns->pid(), "Gid"), "Gid:\t65534\t65534\t65534\t65534");
   EXPECT_EQ(status_line(dns->pid(), "Groups"), "Groups:\t65534 ");
+  // Every thread, including the metrics listener's started before the drop.
+  int threads = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(dns->pid()) + "/task")) {
+    std::ifstream in(task.path() / "status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.starts_with("Uid:")) EXPECT_EQ(line, "Uid:\t65534\t65534\t65534\t65534") << task.path();
+    ++threads;
+  }
+  EXPECT_GE(threads, 4);  // main, metrics, workers, UDP
   EXPECT_EQ(kdig(dns->dns_port(), "+short www.example.com A"), "192.0.2.10\n");
   EXPECT_EQ(kdig(dns->dns_port(), "+tcp +short www.example.com A"), "192.0.2.10\n");
   EXPECT_EQ(http_get(dns->metrics_port(), "/readyz").status, 200);
