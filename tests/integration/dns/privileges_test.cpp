@@ -59,7 +59,9 @@ TEST(Privileges, RootDropsToTheConfiguredUserAfterBinding) {
     std::ifstream in(task.path() / "status");
     std::string line;
     while (std::getline(in, line))
-      if (line.starts_with("Uid:")) EXPECT_EQ(line, "Uid:\t65534\t65534\t65534\t65534") << task.path();
+      if (line.starts_with("Uid:")) {
+        EXPECT_EQ(line, "Uid:\t65534\t65534\t65534\t65534") << task.path();
+      }
     ++threads;
   }
   EXPECT_GE(threads, 4);  // main, metrics, workers, UDP
