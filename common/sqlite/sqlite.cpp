@@ -80,6 +80,12 @@ std::string Statement::text(int column) const {
   return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
 }
 
+std::string_view Statement::text_view(int column) const noexcept {
+  const unsigned char* p = sqlite3_column_text(stmt_.get(), column);
+  int n = sqlite3_column_bytes(stmt_.get(), column);
+  return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string_view();
+}
+
 std::string Statement::blob(int column) const {
   const void* p = sqlite3_column_blob(stmt_.get(), column);
   int n = sqlite3_column_bytes(stmt_.get(), column);

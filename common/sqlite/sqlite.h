@@ -57,6 +57,9 @@ class Statement {
   bool is_null(int column) const noexcept;
   std::int64_t int64(int column) const noexcept;
   std::string text(int column) const;
+  // The column's text without a copy; valid until the next step(), reset() or the
+  // statement's destruction.
+  std::string_view text_view(int column) const noexcept;
   std::string blob(int column) const;
 
   sqlite3_stmt* handle() const noexcept { return stmt_.get(); }

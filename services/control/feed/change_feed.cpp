@@ -9,39 +9,97 @@ namespace mcns::control::feed {
 
 using SteadyClock = std::chrono::steady_clock;
 
+namespace {
+
+// Cuts a stream of zones and records into snapshot chunk messages of at most
+// `chunk_records` records; a zone that spans chunks repeats its header in each.
+class SnapshotChunker {
+ public:
+  SnapshotChunker(std::uint64_t version, std::size_t chunk_records)
+      : out_(std::make_shared<SnapshotEvents>()), chunk_records_(std::max<std::size_t>(chunk_records, 1)) {
+    out_->version = version;
+    open_chunk();
+  }
+
+  void zone(const domain::Zone& zone) {
+    header_ = store::to_sync_zone(zone);
+    data_ = chunk_->mutable_snapshot()->add_zones();
+    *data_->mutable_zone() = header_;
+  }
+
+  mcns::v1::SyncRecord* record() {
+    if (in_chunk_ == chunk_records_) {
+      out_->events.push_back(std::move(chunk_));
+      open_chunk();
+      data_ = chunk_->mutable_snapshot()->add_zones();
+      *data_->mutable_zone() = header_;
+    }
+    ++in_chunk_;
+    ++out_->records;
+    return data_->add_records();
+  }
+
+  std::shared_ptr<const SnapshotEvents> finish() {
+    first_->mutable_snapshot()->set_total_records(out_->records);
+    chunk_->mutable_snapshot()->set_last(true);
+    out_->events.push_back(std::move(chunk_));
+    return std::move(out_);
+  }
+
+ private:
+  void open_chunk() {
+    chunk_ = std::make_shared<mcns::v1::WatchEvent>();
+    chunk_->set_version(out_->version);
+    chunk_->mutable_snapshot()->set_first(out_->events.empty());
+    if (out_->events.empty()) first_ = chunk_.get();
+    in_chunk_ = 0;
+  }
+
+  std::shared_ptr<SnapshotEvents> out_;
+  const std::size_t chunk_records_;
+  std::shared_ptr<mcns::v1::WatchEvent> chunk_;
+  mcns::v1::WatchEvent* first_ = nullptr;  // owned by out_ (or chunk_); carries the total
+  mcns::v1::ZoneData* data_ = nullptr;
+  mcns::v1::SyncZone header_;
+  std::size_t in_chunk_ = 0;
+};
+
+}  // namespace
+
 std::shared_ptr<const SnapshotEvents> make_snapshot_events(const store::Snapshot& snapshot,
                                                            std::size_t chunk_records) {
-  auto out = std::make_shared<SnapshotEvents>();
-  out->version = snapshot.version;
-  chunk_records = std::max<std::size_t>(chunk_records, 1);
-  std::shared_ptr<mcns::v1::WatchEvent> chunk;
-  std::size_t in_chunk = 0;
-  auto open_chunk = [&] {
-    chunk = std::make_shared<mcns::v1::WatchEvent>();
-    chunk->set_version(snapshot.version);
-    chunk->mutable_snapshot()->set_first(out->events.empty());
-    in_chunk = 0;
-  };
-  open_chunk();
+  SnapshotChunker chunker(snapshot.version, chunk_records);
   for (const auto& contents : snapshot.zones) {
-    mcns::v1::ZoneData* data = chunk->mutable_snapshot()->add_zones();
-    *data->mutable_zone() = store::to_sync_zone(contents.zone);
-    for (const auto& record : contents.records) {
-      if (in_chunk == chunk_records) {
-        out->events.push_back(std::move(chunk));
-        open_chunk();
-        // The zone continues in the next chunk, under its header again.
-        data = chunk->mutable_snapshot()->add_zones();
-        *data->mutable_zone() = store::to_sync_zone(contents.zone);
-      }
-      *data->add_records() = store::to_sync_record(record);
-      ++in_chunk;
-      ++out->records;
-    }
+    chunker.zone(contents.zone);
+    for (const auto& record : contents.records) *chunker.record() = store::to_sync_record(record);
   }
-  chunk->mutable_snapshot()->set_last(true);
-  out->events.push_back(std::move(chunk));
-  return out;
+  return chunker.finish();
+}
+
+StatusOr<std::shared_ptr<const SnapshotEvents>> read_snapshot_events(store::Store& store,
+                                                                     std::size_t chunk_records) {
+  std::uint64_t version = 0;
+  std::unique_ptr<SnapshotChunker> chunker;
+  auto chunker_for = [&]() -> SnapshotChunker& {
+    if (!chunker) chunker = std::make_unique<SnapshotChunker>(version, chunk_records);
+    return *chunker;
+  };
+  MCNS_RETURN_IF_ERROR(store.stream_snapshot(
+      version,
+      [&](const domain::Zone& zone) {
+        chunker_for().zone(zone);
+        return ok_status();
+      },
+      [&](const store::RecordView& r) {
+        mcns::v1::SyncRecord* out = chunker_for().record();
+        out->set_id(r.id);
+        out->set_name(r.name.data(), r.name.size());
+        out->set_type(r.type.data(), r.type.size());
+        out->set_value(r.value.data(), r.value.size());
+        out->set_ttl(r.ttl);
+        return ok_status();
+      }));
+  return chunker_for().finish();
 }
 
 // ---- Watcher -------------------------------------------------------------------------
@@ -330,7 +388,7 @@ void ChangeFeed::serve_snapshots() {
   if (wanting.empty()) return;
   if (!last_snapshot_ || last_snapshot_->version != latest()) {
     auto started = SteadyClock::now();
-    auto snapshot = store_.read_snapshot();
+    auto snapshot = read_snapshot_events(store_, options_.snapshot_chunk_records);
     if (!snapshot.ok()) {
       log::warn("feed: reading a snapshot failed: ", snapshot.status().to_string());
       for (auto& w : wanting) {
@@ -339,7 +397,7 @@ void ChangeFeed::serve_snapshots() {
       }
       return;
     }
-    last_snapshot_ = make_snapshot_events(*snapshot, options_.snapshot_chunk_records);
+    last_snapshot_ = *std::move(snapshot);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
     log::info("feed: snapshot at version ", last_snapshot_->version, " (", last_snapshot_->records, " records, ",
               last_snapshot_->events.size(), " messages) prepared in ", ms, " ms");

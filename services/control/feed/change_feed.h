@@ -54,6 +54,10 @@ struct SnapshotEvents {
 // Splits a store snapshot into chunk messages of at most `chunk_records` records.
 std::shared_ptr<const SnapshotEvents> make_snapshot_events(const store::Snapshot& snapshot,
                                                            std::size_t chunk_records);
+// The same, streamed straight from the store in one read transaction (no intermediate
+// copy of every record): what the feed sends.
+StatusOr<std::shared_ptr<const SnapshotEvents>> read_snapshot_events(store::Store& store,
+                                                                     std::size_t chunk_records);
 
 class ChangeFeed;
 

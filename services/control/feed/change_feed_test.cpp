@@ -177,6 +177,7 @@ TEST(SnapshotEventsTest, ChunksSplitZonesAndRepeatTheirHeader) {
   ASSERT_EQ(events->events.size(), 3u);  // 6 records, 2 per chunk
   EXPECT_EQ(events->records, 6u);
   EXPECT_TRUE(events->events[0]->snapshot().first());
+  EXPECT_EQ(events->events[0]->snapshot().total_records(), 6u);
   EXPECT_FALSE(events->events[1]->snapshot().first());
   EXPECT_TRUE(events->events[2]->snapshot().last());
   // The middle chunk holds the end of a.example and the start of b.example.

@@ -197,6 +197,22 @@ StatusOr<std::vector<Record>> ReadTx::list_records(std::int64_t zone_id, std::op
   return collect<Record>(stmt, record_from_row);
 }
 
+Status ReadTx::for_each_record(std::int64_t zone_id, const std::function<Status(const RecordView&)>& fn) {
+  // Through the UNIQUE(zone_id, name, type, value) index: rows come out in order without
+  // a sort, and nothing of the whole table is held in memory.
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db_.prepare("SELECT id, name, type, value, ttl FROM records WHERE zone_id = ? "
+                                    "ORDER BY name, type, value"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(zone_id));
+  while (true) {
+    MCNS_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) return ok_status();
+    RecordView view{stmt.int64(0), stmt.text_view(1), stmt.text_view(2), stmt.text_view(3),
+                    static_cast<std::uint32_t>(stmt.int64(4))};
+    MCNS_RETURN_IF_ERROR(fn(view));
+  }
+}
+
 StatusOr<std::vector<Record>> ReadTx::list_all_records() {
   MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
                         db_.prepare(str_cat("SELECT ", kRecordColumns,
@@ -477,6 +493,19 @@ StatusOr<Snapshot> Store::read_snapshot() {
     return ok_status();
   }));
   return snap;
+}
+
+Status Store::stream_snapshot(std::uint64_t& version, const std::function<Status(const Zone&)>& on_zone,
+                              const std::function<Status(const RecordView&)>& on_record) {
+  return read([&](ReadTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(version, tx.latest_version());
+    MCNS_ASSIGN_OR_RETURN(std::vector<Zone> zones, tx.list_zones());
+    for (const Zone& zone : zones) {
+      MCNS_RETURN_IF_ERROR(on_zone(zone));
+      MCNS_RETURN_IF_ERROR(tx.for_each_record(zone.id, on_record));
+    }
+    return ok_status();
+  });
 }
 
 Status Store::vacuum_into(const std::string& out) {

@@ -63,6 +63,16 @@ struct ZoneContents {
   std::vector<domain::Record> records;  // ordered by name, type, value
 };
 
+// One record of a streamed snapshot (Store::stream_snapshot): views into the current
+// row, valid only during the callback.
+struct RecordView {
+  std::int64_t id = 0;
+  std::string_view name;
+  std::string_view type;
+  std::string_view value;
+  std::uint32_t ttl = 0;
+};
+
 // Every zone with all its records, and the change-log version they correspond to.
 struct Snapshot {
   std::uint64_t version = 0;
@@ -86,6 +96,9 @@ class ReadTx {
                                                      std::optional<std::string_view> type = std::nullopt);
   // Every record of every zone, ordered by zone_id, name, type, value.
   StatusOr<std::vector<domain::Record>> list_all_records();
+  // Calls `fn` for each record of the zone (name, type, value order) without copying
+  // them; `fn`'s error stops the walk and is returned.
+  Status for_each_record(std::int64_t zone_id, const std::function<Status(const RecordView&)>& fn);
   // The last committed change-log version (0 before the first mutation). Survives
   // compaction.
   StatusOr<std::uint64_t> latest_version();
@@ -164,6 +177,12 @@ class Store {
   // Every zone with its records, read in one transaction so that `version` is exactly
   // the version of that data.
   StatusOr<Snapshot> read_snapshot();
+  // The same data streamed in one read transaction, for large snapshots: `version` is
+  // set first, then for each zone (name order) `on_zone` and `on_record` for each of its
+  // records (name, type, value order). Nothing is copied beyond what the callbacks keep;
+  // a callback's error stops the stream and is returned.
+  Status stream_snapshot(std::uint64_t& version, const std::function<Status(const domain::Zone&)>& on_zone,
+                         const std::function<Status(const RecordView&)>& on_record);
 
   // ---- operations ----
   StatusOr<int> schema_version();

@@ -2,6 +2,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <malloc.h>
+
 #include <random>
 
 #include "common/base/log.h"
@@ -110,16 +112,17 @@ void WatchClient::run() {
   }
 }
 
-Status WatchClient::apply_snapshot(const std::vector<mcns::v1::WatchEvent>& chunks, std::uint64_t version,
-                                   bool ready) {
-  std::size_t total = 0;
-  for (const auto& chunk : chunks)
-    for (const auto& data : chunk.snapshot().zones()) total += static_cast<std::size_t>(data.records_size());
+Status WatchClient::apply_snapshot(mcns::v1::WatchEvent& event, const std::function<bool(mcns::v1::WatchEvent&)>& next,
+                                   bool ready, std::size_t& records) {
+  const std::uint64_t version = event.version();
+  records = 0;
   Status conflict;
+  // The chunks are applied as they arrive, inside one catalog replacement: no copy of the
+  // whole snapshot is held, and a stream that breaks half-way changes nothing.
   Status s = catalog_.replace_control_zones(version, [&](zonesrc::ControlZoneEditor& editor) -> Status {
-    editor.reserve(total);
-    for (const auto& chunk : chunks) {
-      for (const auto& data : chunk.snapshot().zones()) {
+    if (event.snapshot().total_records() > 0) editor.reserve(event.snapshot().total_records());
+    while (true) {
+      for (const auto& data : event.snapshot().zones()) {
         if (file_zones_.count(data.zone().name())) {
           conflict = already_exists(str_cat("zone ", data.zone().name(),
                                             " is served from a zone file and by the control plane"));
@@ -127,9 +130,13 @@ Status WatchClient::apply_snapshot(const std::vector<mcns::v1::WatchEvent>& chun
           continue;                      // later: keep the file's copy, say so
         }
         MCNS_RETURN_IF_ERROR(add_zone_data(editor, data));
+        records += static_cast<std::size_t>(data.records_size());
       }
+      if (event.snapshot().last()) return ok_status();
+      if (!next(event)) return unavailable("the stream ended inside a snapshot");
+      if (!event.has_snapshot() || event.snapshot().first() || event.version() != version)
+        return aborted("snapshot chunk out of order");
     }
-    return ok_status();
   });
   if (!conflict.ok()) {
     log::error("watch: ", conflict.message(), ready ? "; the control's copy is ignored" : "");
@@ -141,6 +148,9 @@ Status WatchClient::apply_snapshot(const std::vector<mcns::v1::WatchEvent>& chun
   }
   if (!s.ok()) return s;
   mark_applied(version, true);
+  // The messages and the builder's scratch space are freed now: give the pages back so a
+  // resync does not leave the process at its peak size.
+  malloc_trim(0);
   return ok_status();
 }
 
@@ -179,11 +189,6 @@ Status WatchClient::stream_once() {
   auto stub = mcns::v1::SyncService::NewStub(chan);
   auto reader = stub->Watch(&ctx, request);
 
-  // A snapshot's chunks are kept until its last one, then applied in one catalog
-  // replacement, so a broken stream mid-snapshot leaves the served data untouched.
-  std::vector<mcns::v1::WatchEvent> pending;
-  std::uint64_t pending_version = 0;
-  Clock::time_point pending_started{};
   Status failure;
   mcns::v1::WatchEvent event;
   while (failure.ok() && reader->Read(&event)) {
@@ -199,39 +204,34 @@ Status WatchClient::stream_once() {
       case mcns::v1::WatchEvent::kHeartbeat:
         // Heartbeats follow the changes on the same ordered stream: one ahead of us
         // means a change was lost.
-        if (pending.empty() && ready && event.version() > applied)
+        if (ready && event.version() > applied)
           failure = aborted(str_cat("heartbeat at version ", event.version(), " but applied ", applied));
         break;
       case mcns::v1::WatchEvent::kSnapshot: {
-        if (event.snapshot().first()) {
-          pending.clear();
-          pending_version = event.version();
-          pending_started = Clock::now();
-        } else if (pending.empty() || event.version() != pending_version) {
+        if (!event.snapshot().first()) {
           failure = aborted("snapshot chunk out of order");
           break;
         }
-        bool last = event.snapshot().last();
-        pending.push_back(std::move(event));
-        event = mcns::v1::WatchEvent();
-        if (!last) break;
-        failure = apply_snapshot(pending, pending_version, ready);
-        if (!failure.ok()) break;
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - pending_started).count();
+        auto started = Clock::now();
+        std::uint64_t version = event.version();
         std::size_t records = 0;
-        for (const auto& chunk : pending)
-          for (const auto& data : chunk.snapshot().zones()) records += static_cast<std::size_t>(data.records_size());
-        log::info("watch: snapshot at version ", pending_version, " applied: ", records, " records in ", ms, " ms");
-        applied = pending_version;
+        failure = apply_snapshot(
+            event,
+            [&](mcns::v1::WatchEvent& next) {
+              if (!reader->Read(&next)) return false;
+              std::lock_guard lock(mu_);
+              last_message_ = Clock::now();
+              return true;
+            },
+            ready, records);
+        if (!failure.ok()) break;
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+        log::info("watch: snapshot at version ", version, " applied: ", records, " records in ", ms, " ms");
+        applied = version;
         ready = true;
-        pending.clear();
         break;
       }
       case mcns::v1::WatchEvent::kChange: {
-        if (!pending.empty()) {
-          failure = aborted("change inside a snapshot");
-          break;
-        }
         if (!ready) {
           failure = aborted("change before the first snapshot");
           break;

@@ -78,8 +78,10 @@ class WatchClient {
   void run();
   // One connection: returns when the stream ends, fails, is cancelled, or must resync.
   Status stream_once();
-  // Applies a complete snapshot (all its chunks) through the catalog.
-  Status apply_snapshot(const std::vector<mcns::v1::WatchEvent>& chunks, std::uint64_t version, bool ready);
+  // Applies a snapshot whose first chunk is `event`, reading the rest with `next`, in one
+  // catalog replacement. `records`: how many were applied.
+  Status apply_snapshot(mcns::v1::WatchEvent& event, const std::function<bool(mcns::v1::WatchEvent&)>& next,
+                        bool ready, std::size_t& records);
   std::shared_ptr<grpc::Channel> channel();
   void mark_applied(std::uint64_t version, bool snapshot);
   void watchdog();
