@@ -360,9 +360,11 @@ StatusOr<ImportResult> ZoneServiceImpl::import_zone(const auth::Principal& who, 
   }
   for (const auto& [name, types] : types_at) {
     if (!types.contains("CNAME")) continue;
+    // The CNAMEs at this name are adjacent in the ordered map (name, type, value).
     std::size_t cnames = 0;
-    for (const auto& [key, rec] : wanted)
-      if (std::get<0>(key) == name && std::get<1>(key) == "CNAME") ++cnames;
+    for (auto it = wanted.lower_bound(Key{name, "CNAME", ""});
+         it != wanted.end() && std::get<0>(it->first) == name && std::get<1>(it->first) == "CNAME"; ++it)
+      ++cnames;
     if (cnames > 1)
       return already_exists(str_cat("CNAME conflict: \"", name, "\" has more than one CNAME record"));
     if (types.size() > 1) {
