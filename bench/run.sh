@@ -226,7 +226,7 @@ if [[ "$only" != sync ]]; then
   } >> "$results"
 fi
 
-if [[ "$only" != auth && -x "$bin_dir/sync_bench" ]]; then
+if [[ "$only" != auth ]]; then
   "$repo/bench/sync_bench.sh" >> "$results"
 fi
 
