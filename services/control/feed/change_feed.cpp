@@ -9,16 +9,56 @@ namespace mcns::control::feed {
 
 using SteadyClock = std::chrono::steady_clock;
 
+void SnapshotEvents::append(EventPtr event, std::size_t records) {
+  std::lock_guard lock(mu_);
+  complete_ = event->snapshot().last();
+  events_.push_back(std::move(event));
+  records_ += records;
+}
+
+void SnapshotEvents::fail(Status status) {
+  std::lock_guard lock(mu_);
+  failure_ = std::move(status);
+}
+
+EventPtr SnapshotEvents::at(std::size_t index) const {
+  std::lock_guard lock(mu_);
+  return index < events_.size() ? events_[index] : nullptr;
+}
+
+Status SnapshotEvents::failure() const {
+  std::lock_guard lock(mu_);
+  return failure_;
+}
+
+std::size_t SnapshotEvents::size() const {
+  std::lock_guard lock(mu_);
+  return events_.size();
+}
+
+std::size_t SnapshotEvents::records() const {
+  std::lock_guard lock(mu_);
+  return records_;
+}
+
+bool SnapshotEvents::complete() const {
+  std::lock_guard lock(mu_);
+  return complete_;
+}
+
 namespace {
 
 // Cuts a stream of zones and records into snapshot chunk messages of at most
-// `chunk_records` records; a zone that spans chunks repeats its header in each.
+// `chunk_records` records; a zone that spans chunks repeats its header in each. Each
+// chunk is appended to `out` as soon as it is full, so it can be sent while later ones
+// are still being read. The first chunk carries the total (a sizing hint).
 class SnapshotChunker {
  public:
-  SnapshotChunker(std::uint64_t version, std::size_t chunk_records)
-      : out_(std::make_shared<SnapshotEvents>()), chunk_records_(std::max<std::size_t>(chunk_records, 1)) {
-    out_->version = version;
+  SnapshotChunker(std::shared_ptr<SnapshotEvents> out, std::size_t chunk_records, std::uint64_t total_records,
+                  std::function<void()> on_chunk)
+      : out_(std::move(out)), chunk_records_(std::max<std::size_t>(chunk_records, 1)), on_chunk_(std::move(on_chunk)) {
     open_chunk();
+    chunk_->mutable_snapshot()->set_total_records(total_records);
   }
 
   void zone(const domain::Zone& zone) {
@@ -29,77 +69,92 @@ class SnapshotChunker {
 
   mcns::v1::SyncRecord* record() {
     if (in_chunk_ == chunk_records_) {
-      out_->events.push_back(std::move(chunk_));
+      flush(false);
       open_chunk();
       data_ = chunk_->mutable_snapshot()->add_zones();
       *data_->mutable_zone() = header_;
     }
     ++in_chunk_;
-    ++out_->records;
     return data_->add_records();
   }
 
-  std::shared_ptr<const SnapshotEvents> finish() {
-    first_->mutable_snapshot()->set_total_records(out_->records);
-    chunk_->mutable_snapshot()->set_last(true);
-    out_->events.push_back(std::move(chunk_));
-    return std::move(out_);
-  }
+  void finish() { flush(true); }
 
  private:
   void open_chunk() {
     chunk_ = std::make_shared<mcns::v1::WatchEvent>();
-    chunk_->set_version(out_->version);
-    chunk_->mutable_snapshot()->set_first(out_->events.empty());
-    if (out_->events.empty()) first_ = chunk_.get();
+    chunk_->set_version(out_->version());
+    chunk_->mutable_snapshot()->set_first(first_);
+    first_ = false;
     in_chunk_ = 0;
+  }
+  void flush(bool last) {
+    chunk_->mutable_snapshot()->set_last(last);
+    out_->append(std::move(chunk_), in_chunk_);
+    if (on_chunk_) on_chunk_();
   }
 
   std::shared_ptr<SnapshotEvents> out_;
   const std::size_t chunk_records_;
+  std::function<void()> on_chunk_;
   std::shared_ptr<mcns::v1::WatchEvent> chunk_;
-  mcns::v1::WatchEvent* first_ = nullptr;  // owned by out_ (or chunk_); carries the total
   mcns::v1::ZoneData* data_ = nullptr;
   mcns::v1::SyncZone header_;
   std::size_t in_chunk_ = 0;
+  bool first_ = true;
 };
 
 }  // namespace
 
-std::shared_ptr<const SnapshotEvents> make_snapshot_events(const store::Snapshot& snapshot,
-                                                           std::size_t chunk_records) {
-  SnapshotChunker chunker(snapshot.version, chunk_records);
+std::shared_ptr<SnapshotEvents> make_snapshot_events(const store::Snapshot& snapshot, std::size_t chunk_records) {
+  auto out = std::make_shared<SnapshotEvents>(snapshot.version);
+  std::uint64_t total = 0;
+  for (const auto& contents : snapshot.zones) total += contents.records.size();
+  SnapshotChunker chunker(out, chunk_records, total, {});
   for (const auto& contents : snapshot.zones) {
     chunker.zone(contents.zone);
     for (const auto& record : contents.records) *chunker.record() = store::to_sync_record(record);
   }
-  return chunker.finish();
+  chunker.finish();
+  return out;
 }
 
-StatusOr<std::shared_ptr<const SnapshotEvents>> read_snapshot_events(store::Store& store,
-                                                                     std::size_t chunk_records) {
-  std::uint64_t version = 0;
+StatusOr<std::shared_ptr<SnapshotEvents>> read_snapshot_events(
+    store::Store& store, std::size_t chunk_records,
+    const std::function<void(const std::shared_ptr<SnapshotEvents>&)>& on_start, const std::function<void()>& on_chunk) {
+  std::uint64_t version = 0, total = 0;
+  std::shared_ptr<SnapshotEvents> out;
   std::unique_ptr<SnapshotChunker> chunker;
+  // The version is read inside the transaction, before the first zone.
   auto chunker_for = [&]() -> SnapshotChunker& {
-    if (!chunker) chunker = std::make_unique<SnapshotChunker>(version, chunk_records);
+    if (!chunker) {
+      out = std::make_shared<SnapshotEvents>(version);
+      if (on_start) on_start(out);
+      chunker = std::make_unique<SnapshotChunker>(out, chunk_records, total, on_chunk);
+    }
     return *chunker;
   };
-  MCNS_RETURN_IF_ERROR(store.stream_snapshot(
-      version,
+  Status s = store.stream_snapshot(
+      version, total,
       [&](const domain::Zone& zone) {
         chunker_for().zone(zone);
         return ok_status();
       },
       [&](const store::RecordView& r) {
-        mcns::v1::SyncRecord* out = chunker_for().record();
-        out->set_id(r.id);
-        out->set_name(r.name.data(), r.name.size());
-        out->set_type(r.type.data(), r.type.size());
-        out->set_value(r.value.data(), r.value.size());
-        out->set_ttl(r.ttl);
+        mcns::v1::SyncRecord* rec = chunker_for().record();
+        rec->set_id(r.id);
+        rec->set_name(r.name.data(), r.name.size());
+        rec->set_type(r.type.data(), r.type.size());
+        rec->set_value(r.value.data(), r.value.size());
+        rec->set_ttl(r.ttl);
         return ok_status();
-      }));
-  return chunker_for().finish();
+      });
+  if (!s.ok()) {
+    if (out) out->fail(s);
+    return s;
+  }
+  chunker_for().finish();
+  return out;
 }
 
 // ---- Watcher -------------------------------------------------------------------------
@@ -126,9 +181,14 @@ void Watcher::pump() {
   if (!send_ || in_flight_ || finished_) return;
   EventPtr event;
   if (snapshot_) {
-    event = snapshot_->events[snapshot_pos_++];
-    if (snapshot_pos_ == snapshot_->events.size()) {
-      next_version_ = snapshot_->version + 1;
+    event = snapshot_->at(snapshot_pos_);
+    if (!event) {  // not read yet: the feed pumps again after the next chunk
+      if (Status failed = snapshot_->failure(); !failed.ok()) finish_locked(failed);
+      return;
+    }
+    ++snapshot_pos_;
+    if (event->snapshot().last()) {
+      next_version_ = snapshot_->version() + 1;
       snapshot_.reset();
       snapshot_pos_ = 0;
     }
@@ -205,6 +265,11 @@ void Watcher::finish_locked(const Status& status) {
   finished_ = true;
   log::info("watch: ", name_, " closed at version ", next_version_ - 1, ": ", status.to_string());
   finish_(status);
+}
+
+bool Watcher::waiting_for(const SnapshotEvents* snapshot) const {
+  std::lock_guard lock(mu_);
+  return snapshot_.get() == snapshot;
 }
 
 void Watcher::take_snapshot(std::shared_ptr<const SnapshotEvents> snapshot) {
@@ -386,23 +451,34 @@ void ChangeFeed::serve_snapshots() {
       }
   }
   if (wanting.empty()) return;
-  if (!last_snapshot_ || last_snapshot_->version != latest()) {
-    auto started = SteadyClock::now();
-    auto snapshot = read_snapshot_events(store_, options_.snapshot_chunk_records);
-    if (!snapshot.ok()) {
-      log::warn("feed: reading a snapshot failed: ", snapshot.status().to_string());
-      for (auto& w : wanting) {
-        std::lock_guard wl(w->mu_);
-        w->finish_locked(snapshot.status());
-      }
-      return;
-    }
-    last_snapshot_ = *std::move(snapshot);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
-    log::info("feed: snapshot at version ", last_snapshot_->version, " (", last_snapshot_->records, " records, ",
-              last_snapshot_->events.size(), " messages) prepared in ", ms, " ms");
+  if (last_snapshot_ && last_snapshot_->complete() && last_snapshot_->version() == latest()) {
+    for (auto& w : wanting) w->take_snapshot(last_snapshot_);
+    return;
   }
-  for (auto& w : wanting) w->take_snapshot(last_snapshot_);
+  // Read a new one, handing it to the waiting watchers as soon as it exists and pumping
+  // them after every chunk: the first chunks are on the wire while later ones are read.
+  auto started = SteadyClock::now();
+  SnapshotEvents* current = nullptr;
+  auto snapshot = read_snapshot_events(
+      store_, options_.snapshot_chunk_records,
+      [&](const std::shared_ptr<SnapshotEvents>& s) {
+        current = s.get();
+        for (auto& w : wanting) w->take_snapshot(s);
+      },
+      [&] {
+        for (auto& w : wanting)
+          if (w->waiting_for(current)) w->pump();
+      });
+  if (!snapshot.ok()) {
+    log::warn("feed: reading a snapshot failed: ", snapshot.status().to_string());
+    for (auto& w : wanting) w->pump();  // they see the failure and end their streams
+    return;
+  }
+  last_snapshot_ = *std::move(snapshot);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
+  log::info("feed: snapshot at version ", last_snapshot_->version(), " (", last_snapshot_->records(), " records, ",
+            last_snapshot_->size(), " messages) read in ", ms, " ms");
+
 }
 
 void ChangeFeed::run() {

@@ -45,19 +45,44 @@ struct FeedOptions {
 using EventPtr = std::shared_ptr<const mcns::v1::WatchEvent>;
 
 // A full snapshot as the messages that carry it, shared by every watcher that needs it.
-struct SnapshotEvents {
-  std::uint64_t version = 0;
-  std::size_t records = 0;
-  std::vector<EventPtr> events;
+// It grows while the feed reads it from the store: watchers send the chunks already
+// there while later ones are still being read, so the frontend builds while the control
+// reads. Thread-safe.
+class SnapshotEvents {
+ public:
+  explicit SnapshotEvents(std::uint64_t version) : version_(version) {}
+  std::uint64_t version() const noexcept { return version_; }
+
+  // Producer (the feed thread).
+  void append(EventPtr event, std::size_t records);
+  void fail(Status status);
+
+  // Chunk `index`, or null when it is not there yet (see failed()).
+  EventPtr at(std::size_t index) const;
+  // The reading failed: no more chunks will come.
+  Status failure() const;
+  std::size_t size() const;
+  std::size_t records() const;
+  bool complete() const;  // the last chunk is in
+
+ private:
+  const std::uint64_t version_;
+  mutable std::mutex mu_;  // guards the members below
+  std::vector<EventPtr> events_;
+  std::size_t records_ = 0;
+  bool complete_ = false;
+  Status failure_;
 };
 
 // Splits a store snapshot into chunk messages of at most `chunk_records` records.
-std::shared_ptr<const SnapshotEvents> make_snapshot_events(const store::Snapshot& snapshot,
-                                                           std::size_t chunk_records);
+std::shared_ptr<SnapshotEvents> make_snapshot_events(const store::Snapshot& snapshot, std::size_t chunk_records);
 // The same, streamed straight from the store in one read transaction (no intermediate
-// copy of every record): what the feed sends.
-StatusOr<std::shared_ptr<const SnapshotEvents>> read_snapshot_events(store::Store& store,
-                                                                     std::size_t chunk_records);
+// copy of every record): what the feed sends. `on_start` gets the (still empty) result as
+// soon as its version is known, `on_chunk` runs after each chunk is appended.
+StatusOr<std::shared_ptr<SnapshotEvents>> read_snapshot_events(
+    store::Store& store, std::size_t chunk_records,
+    const std::function<void(const std::shared_ptr<SnapshotEvents>&)>& on_start = {},
+    const std::function<void()>& on_chunk = {});
 
 class ChangeFeed;
 
@@ -87,6 +112,7 @@ class Watcher : public std::enable_shared_from_this<Watcher> {
   friend class ChangeFeed;
   void finish_locked(const Status& status);  // requires mu_
   void take_snapshot(std::shared_ptr<const SnapshotEvents> snapshot);
+  bool waiting_for(const SnapshotEvents* snapshot) const;
 
   ChangeFeed& feed_;
   const std::string name_;
@@ -155,7 +181,7 @@ class ChangeFeed {
   bool dirty_ = false;                   // notify() or a snapshot request happened
   bool snapshot_wanted_ = false;
 
-  std::shared_ptr<const SnapshotEvents> last_snapshot_;  // feed thread only
+  std::shared_ptr<SnapshotEvents> last_snapshot_;  // feed thread only
   std::thread thread_;
 };
 

@@ -174,22 +174,23 @@ TEST(SnapshotEventsTest, ChunksSplitZonesAndRepeatTheirHeader) {
     snap.zones.push_back(zc);
   }
   auto events = make_snapshot_events(snap, 2);
-  ASSERT_EQ(events->events.size(), 3u);  // 6 records, 2 per chunk
-  EXPECT_EQ(events->records, 6u);
-  EXPECT_TRUE(events->events[0]->snapshot().first());
-  EXPECT_EQ(events->events[0]->snapshot().total_records(), 6u);
-  EXPECT_FALSE(events->events[1]->snapshot().first());
-  EXPECT_TRUE(events->events[2]->snapshot().last());
+  ASSERT_EQ(events->size(), 3u);  // 6 records, 2 per chunk
+  EXPECT_EQ(events->records(), 6u);
+  EXPECT_TRUE(events->at(0)->snapshot().first());
+  EXPECT_EQ(events->at(0)->snapshot().total_records(), 6u);
+  EXPECT_FALSE(events->at(1)->snapshot().first());
+  EXPECT_TRUE(events->at(2)->snapshot().last());
   // The middle chunk holds the end of a.example and the start of b.example.
-  ASSERT_EQ(events->events[1]->snapshot().zones_size(), 2);
-  EXPECT_EQ(events->events[1]->snapshot().zones(0).zone().name(), "a.example");
-  EXPECT_EQ(events->events[1]->snapshot().zones(1).zone().name(), "b.example");
-  for (const auto& e : events->events) EXPECT_EQ(e->version(), 9u);
+  ASSERT_EQ(events->at(1)->snapshot().zones_size(), 2);
+  EXPECT_EQ(events->at(1)->snapshot().zones(0).zone().name(), "a.example");
+  EXPECT_EQ(events->at(1)->snapshot().zones(1).zone().name(), "b.example");
+  for (std::size_t i = 0; i < events->size(); ++i) EXPECT_EQ(events->at(i)->version(), 9u);
+  EXPECT_TRUE(events->complete());
 
   auto empty = make_snapshot_events(store::Snapshot{}, 2);
-  ASSERT_EQ(empty->events.size(), 1u);
-  EXPECT_TRUE(empty->events[0]->snapshot().first());
-  EXPECT_TRUE(empty->events[0]->snapshot().last());
+  ASSERT_EQ(empty->size(), 1u);
+  EXPECT_TRUE(empty->at(0)->snapshot().first());
+  EXPECT_TRUE(empty->at(0)->snapshot().last());
 }
 
 TEST_F(FeedTest, VersionZeroGetsASnapshotThenEveryLaterChangeInOrder) {

@@ -96,6 +96,8 @@ class ReadTx {
                                                      std::optional<std::string_view> type = std::nullopt);
   // Every record of every zone, ordered by zone_id, name, type, value.
   StatusOr<std::vector<domain::Record>> list_all_records();
+  // How many records there are in all zones.
+  StatusOr<std::uint64_t> count_records();
   // Calls `fn` for each record of the zone (name, type, value order) without copying
   // them; `fn`'s error stops the walk and is returned.
   Status for_each_record(std::int64_t zone_id, const std::function<Status(const RecordView&)>& fn);
@@ -177,11 +179,12 @@ class Store {
   // Every zone with its records, read in one transaction so that `version` is exactly
   // the version of that data.
   StatusOr<Snapshot> read_snapshot();
-  // The same data streamed in one read transaction, for large snapshots: `version` is
-  // set first, then for each zone (name order) `on_zone` and `on_record` for each of its
-  // records (name, type, value order). Nothing is copied beyond what the callbacks keep;
-  // a callback's error stops the stream and is returned.
-  Status stream_snapshot(std::uint64_t& version, const std::function<Status(const domain::Zone&)>& on_zone,
+  // The same data streamed in one read transaction, for large snapshots: `version` and
+  // `total_records` are set first, then for each zone (name order) `on_zone` and
+  // `on_record` for each of its records (name, type, value order). Nothing is copied
+  // beyond what the callbacks keep; a callback's error stops the stream and is returned.
+  Status stream_snapshot(std::uint64_t& version, std::uint64_t& total_records,
+                         const std::function<Status(const domain::Zone&)>& on_zone,
                          const std::function<Status(const RecordView&)>& on_record);
 
   // ---- operations ----
