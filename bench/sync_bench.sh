@@ -105,7 +105,7 @@ wait_ready() {  # metrics-port -> waits (bounded 120 s)
 
 # --- data --------------------------------------------------------------------------------
 /usr/bin/python3 "$repo/bench/gen_zones.py" "$out/data" 100000 >/dev/null
-"$bin_dir/mcns-control" migrate --config "$out/control.toml" 2>/dev/null
+"$bin_dir/mcns-control" migrate --config "$out/control.toml" >/dev/null 2>&1
 t0=$(now_ms)
 "$bin_dir/mcns-control" import --config "$out/control.toml" --zone bench.mcns.test "$out/data/big.zone" >/dev/null 2>&1
 log "imported the 100,000-name zone in $(( $(now_ms) - t0 )) ms"
@@ -117,7 +117,7 @@ for _ in $(seq 1 3000); do curl -s --cacert "$out/certs/ca.pem" -o /dev/null "ht
 d1=$(free_port); m1=$(free_port); d2=$(free_port); m2=$(free_port)
 frontend_config "$out/f1" "$d1" "$m1"; frontend_config "$out/f2" "$d2" "$m2"
 start_frontend "$out/f1"; f1_pid=$last_pid
-start_frontend "$out/f2"
+start_frontend "$out/f2"; f2_pid=$last_pid
 wait_ready "$m1"; wait_ready "$m2"
 
 # --- 1. propagation -----------------------------------------------------------------------
@@ -140,10 +140,12 @@ with open(path, "w") as f:
         f.write(f"n{i} IN A 10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}\n")
         f.write(f"n{i} IN AAAA fd01::{(i >> 16) & 0xffff:x}:{i & 0xffff:x}\n")
 PY
+# Both frontends stop first, so that no follower is applying the one-change import of
+# 1M records while the resync is timed.
+kill "$f1_pid" "$f2_pid"; wait "$f1_pid" "$f2_pid" 2>/dev/null || true
 t0=$(now_ms)
 "$bin_dir/mcns-control" import --config "$out/control.toml" --zone resync.mcns.test "$out/data/resync.zone" >/dev/null 2>&1
 log "imported $((resync_names * 2)) records in $(( $(now_ms) - t0 )) ms"
-kill "$f1_pid"; wait "$f1_pid" 2>/dev/null || true
 total_records=$(( resync_names * 2 + 210000 + 14 + writes ))
 t0=$(now_ms)
 start_frontend "$out/f1"
