@@ -7,6 +7,7 @@
 #include "common/base/log.h"
 #include "common/base/strings.h"
 #include "common/dns/name.h"
+#include "common/dns/value.h"
 #include "services/control/domain/serial.h"
 #include "services/control/domain/validation.h"
 
@@ -151,9 +152,21 @@ StatusOr<Zone> ZoneServiceImpl::create_zone(const auth::Principal& who, const Cr
     MCNS_ASSIGN_OR_RETURN(zone.id, tx.insert_zone(zone));
     mcns::v1::Change change;
     add_zone_upsert(change, zone);
+    // A zone is served with NS at its apex (RFC 1034 4.2.1), as the seed zones are: the
+    // primary NS, as an ordinary record the operator can change or add to.
+    Record ns;
+    ns.zone_id = zone.id;
+    ns.name = "@";
+    ns.type = "NS";
+    ns.value = zone.primary_ns;
+    ns.ttl = dns::kDefaultTtl;
+    ns.created_at = ns.updated_at = at;
+    MCNS_ASSIGN_OR_RETURN(ns.id, tx.insert_record(ns));
+    add_record_op(change, zone, ns, /*add=*/true);
     return tx.append_change(zone.name, change, at).status();
   }));
-  log::info("zone ", zone.name, " created by ", who.username, " (serial ", zone.serial, ", version ", version, ")");
+  log::info("zone ", zone.name, " created by ", who.username, " with NS ", zone.primary_ns, " (serial ", zone.serial,
+            ", version ", version, ")");
   return zone;
 }
 

@@ -312,7 +312,7 @@ TEST_F(ZoneServiceTest, CnameRefusedAtTheApex) {
   auto r = add(kSvc, "@", "CNAME", "elsewhere.example.com");
   EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists);
   EXPECT_NE(r.status().message().find("CNAME conflict: a CNAME cannot be at the apex"), std::string::npos);
-  // Also in a zone whose apex holds nothing yet.
+  // Also in a freshly created zone (whose apex holds only its NS).
   ASSERT_TRUE(svc_->create_zone(admin_, {"empty.example", {}}).ok());
   const std::string after_zone = dump_file(path_);
   EXPECT_EQ(add("empty.example", "@", "CNAME", "x.example.com").status().code(), StatusCode::kAlreadyExists);
@@ -448,10 +448,13 @@ TEST_F(ZoneServiceTest, EveryCommittedMutationAppendsOneChange) {
     EXPECT_EQ(changes[i].version, i + 1);
     EXPECT_EQ(changes[i].zone, "example.com");
   }
-  // create_zone: the zone's SOA.
-  ASSERT_EQ(changes[0].change.ops_size(), 1);
+  // create_zone: the zone's SOA and its apex NS record.
+  ASSERT_EQ(changes[0].change.ops_size(), 2);
   EXPECT_EQ(changes[0].change.ops(0).zone_upsert().serial(), 2026112901u);
   EXPECT_EQ(changes[0].change.ops(0).zone_upsert().primary_ns(), "ns.example.com.");
+  EXPECT_EQ(changes[0].change.ops(1).record_add().record().name(), "@");
+  EXPECT_EQ(changes[0].change.ops(1).record_add().record().type(), "NS");
+  EXPECT_EQ(changes[0].change.ops(1).record_add().record().value(), "ns.example.com.");
   // create_record: new SOA + the record.
   ASSERT_EQ(changes[1].change.ops_size(), 2);
   EXPECT_EQ(changes[1].change.ops(0).zone_upsert().serial(), 2026112902u);
@@ -513,7 +516,10 @@ TEST_F(ZoneServiceTest, DeleteZoneRemovesItsRecords) {
   // The name can be used again, starting from a fresh serial.
   auto again = svc_->create_zone(admin_, {kSvc, {}});
   ASSERT_TRUE(again.ok());
-  EXPECT_TRUE(svc_->list_records(reader_, {kSvc, {}, {}})->empty());
+  auto records = svc_->list_records(reader_, {kSvc, {}, {}});
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 1u);  // only the apex NS a new zone starts with
+  EXPECT_EQ((*records)[0].type, "NS");
 }
 
 // ---- authorization through the service ----

@@ -22,9 +22,11 @@ struct Call {
   auth::Authenticator& authenticator;
 
   const std::string& param(std::string_view name) const { return params.find(name)->second; }
+  // An empty value counts as absent (`?name=&type=A` filters by type only), as the
+  // original service's query parsing did: scripts build these URLs from variables.
   std::optional<std::string> query_value(std::string_view name) const {
     auto it = query.find(name);
-    if (it == query.end()) return std::nullopt;
+    if (it == query.end() || it->second.empty()) return std::nullopt;
     return it->second;
   }
 };

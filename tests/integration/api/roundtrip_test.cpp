@@ -72,6 +72,17 @@ TEST_F(RoundTripTest, ZonesRoundTrip) {
   EXPECT_EQ(seen.value->minimum_ttl, 60);
   EXPECT_EQ(seen.value->serial, made.value->serial);
   EXPECT_EQ(seen.value->admin_email, made.value->admin_email);
+  // A new zone is served with NS at its apex: it starts with "@ NS <primary_ns>".
+  auto records = rest_->list_records("tok-user", "example.org");
+  ASSERT_EQ(records.code, StatusCode::kOk) << records.message;
+  ASSERT_EQ(records.value->size(), 1u);
+  EXPECT_EQ((*records.value)[0].name, "@");
+  EXPECT_EQ((*records.value)[0].type, "NS");
+  EXPECT_EQ((*records.value)[0].value, "ns.example.org.");
+  // An empty filter value is no filter (scripts build ?name=$N&type=$T).
+  auto by_type = rest_->list_records("tok-user", "example.org", "", "NS");
+  ASSERT_EQ(by_type.code, StatusCode::kOk) << by_type.message;
+  EXPECT_EQ(by_type.value->size(), 1u);
   auto updated = rest_->update_zone(kAdminToken, {"example.org", std::nullopt, std::nullopt, std::nullopt, 900});
   ASSERT_EQ(updated.code, StatusCode::kOk) << updated.message;
   EXPECT_EQ(updated.value->retry, 900);
