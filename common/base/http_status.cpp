@@ -12,7 +12,7 @@ int http_status_for(StatusCode code) noexcept {
     case StatusCode::kAlreadyExists:
     case StatusCode::kAborted: return 409;
     case StatusCode::kFailedPrecondition: return 412;
-    case StatusCode::kResourceExhausted: return 413;
+    case StatusCode::kResourceExhausted: return 429;
     case StatusCode::kUnavailable:
     case StatusCode::kDeadlineExceeded: return 503;
     case StatusCode::kUnimplemented: return 501;

@@ -15,7 +15,7 @@ TEST(HttpStatusTest, MapsEveryCodeTheApiUses) {
       {StatusCode::kNotFound, 404},
       {StatusCode::kAlreadyExists, 409},
       {StatusCode::kFailedPrecondition, 412},
-      {StatusCode::kResourceExhausted, 413},
+      {StatusCode::kResourceExhausted, 429},
       {StatusCode::kUnavailable, 503},
       {StatusCode::kInternal, 500},
   };

@@ -172,7 +172,7 @@ Status check_addr(Reader& r, std::string_view section, std::string_view key, con
 }
 
 Status check_level(Reader& r, std::string_view section, const std::string& value) {
-  static const std::set<std::string> kLevels = {"debug", "info", "warn", "error"};
+  static const std::set<std::string> kLevels = {"debug", "info", "warn", "warning", "error"};
   if (!kLevels.count(value))
     return r.error(str_cat("[", section, "] level must be one of debug, info, warn, error; got \"", value, "\""));
   return ok_status();

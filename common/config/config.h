@@ -69,7 +69,7 @@ struct DnsConfig {
   } dns;
   struct Control {
     std::string grpc_addr;   // required when [control] is present
-    std::string ca_cert;     // required when [control] is present
+    std::string ca_cert;     // PEM of the control's CA; empty: the system roots
     std::string token_file;  // required when [control] is present
   };
   std::optional<Control> control;  // absent: standalone, serves [zones] files only

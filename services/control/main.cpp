@@ -21,8 +21,9 @@ constexpr const char* kUsage =
     "       mcns-control import   --config PATH --zone NAME FILE\n"
     "       mcns-control version\n";
 
+// One clear line on stderr, exit 2 (SPEC section 3).
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "mcns-control: %s\n", message.c_str());
+  std::fprintf(stderr, "mcns-control: %s (see mcns-control --help)\n", message.c_str());
   return 2;
 }
 
@@ -36,8 +37,10 @@ struct Args {
 std::optional<std::string> parse(int argc, char** argv, Args& args) {
   if (argc < 2) return "missing command (server, snapshot, migrate, import, version)";
   args.command = argv[1];
+  if (args.command == "--help" || args.command == "-h" || args.command == "help") return std::string("help");
   for (int i = 2; i < argc; ++i) {
     std::string_view arg = argv[i];
+    if (arg == "-h") return std::string("help");
     if (!arg.starts_with("--")) {
       args.positional.emplace_back(arg);
       continue;
@@ -75,7 +78,6 @@ int main(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    std::fputs(kUsage, stderr);
     return usage_error(*err);
   }
   if (args.command == "version" || args.command == "--version") {

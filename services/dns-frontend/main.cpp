@@ -18,8 +18,9 @@ constexpr const char* kUsage =
     "       mcns-dns check-config --config PATH\n"
     "       mcns-dns version\n";
 
+// One clear line on stderr, exit 2 (SPEC section 3).
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "mcns-dns: %s\n", message.c_str());
+  std::fprintf(stderr, "mcns-dns: %s (see mcns-dns --help)\n", message.c_str());
   return 2;
 }
 
@@ -28,10 +29,7 @@ int usage_error(const std::string& message) {
 int main(int argc, char** argv) {
   // A closed stderr pipe (a log collector restarting) must not kill a server.
   std::signal(SIGPIPE, SIG_IGN);
-  if (argc < 2) {
-    std::fputs(kUsage, stderr);
-    return usage_error("missing command (server, check-config, version)");
-  }
+  if (argc < 2) return usage_error("missing command (server, check-config, version)");
   std::string command = argv[1];
   if (command == "version" || command == "--version") {
     std::printf("mcns-dns %.*s\n", static_cast<int>(mcns::version().size()), mcns::version().data());

@@ -8,7 +8,9 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
@@ -88,6 +90,17 @@ int run_server(const config::ControlConfig& config) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // The TLS files are read now, so that a missing or unreadable one is named with the
+  // reason before anything starts (exit 2).
+  for (auto [key, path] : {std::pair{"[server] tls_cert", &config.server.tls_cert},
+                           std::pair{"[server] tls_key", &config.server.tls_key}}) {
+    if (FILE* f = std::fopen(path->c_str(), "r")) {
+      std::fclose(f);
+    } else {
+      return fail("config", not_found(str_cat(key, " \"", *path, "\" cannot be read: ", std::strerror(errno))));
+    }
+  }
 
   metrics::Registry registry;
   ApiMetrics api_metrics(registry);

@@ -2,10 +2,12 @@
 // on stdout, or one error line on stderr, and returns the exit code: 0 done, 1 failed
 // (nothing changed), 2 bad usage or a missing input file.
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -24,6 +26,12 @@
 
 namespace mcns::control::app {
 namespace {
+
+// Exit 2 for what the operator must fix (a missing file or directory, a bad argument),
+// 1 for everything else (SPEC section 3).
+int code_for(const Status& s) {
+  return s.code() == StatusCode::kNotFound || s.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
 
 int fail(std::string_view command, std::string_view message, int code = 1) {
   std::fprintf(stderr, "mcns-control %.*s: %.*s\n", static_cast<int>(command.size()), command.data(),
@@ -71,7 +79,7 @@ int run_migrate(const config::ControlConfig& config) {
   store::StoreOptions options;
   options.migrate = false;  // run below, to report what was applied
   auto store = store::Store::open(config.database.path, options);
-  if (!store.ok()) return fail("migrate", store.status().message());
+  if (!store.ok()) return fail("migrate", store.status().message(), code_for(store.status()));
   auto result = (*store)->migrate();
   if (!result.ok()) return fail("migrate", result.status().message());
   if (result->applied.empty()) {
@@ -89,7 +97,7 @@ int run_snapshot(const config::ControlConfig& config, const std::optional<std::s
   options.migrate = false;  // a backup copies the database as it is
   options.create = false;   // and never creates an empty one
   auto store = store::Store::open(config.database.path, options);
-  if (!store.ok()) return fail("snapshot", store.status().message());
+  if (!store.ok()) return fail("snapshot", store.status().message(), code_for(store.status()));
 
   std::string target;
   if (out) {
@@ -129,10 +137,14 @@ int run_import(const config::ControlConfig& config, const std::string& zone, con
   if (!parsed.ok()) return fail("import", str_cat(file, ": ", parsed.status().message()));
 
   auto store = store::Store::open(config.database.path);
-  if (!store.ok()) return fail("import", store.status().message());
+  if (!store.ok()) return fail("import", store.status().message(), code_for(store.status()));
   domain::ZoneServiceImpl service(**store, policy_of(config));
   // The command runs with the database file's owner's rights: an operator, i.e. an admin.
-  auth::Principal operator_principal{"mcns-control-import", "", {"admin"}, auth::AccountType::kHuman};
+  // The audit line names the operating-system user who ran it.
+  const char* sudo_user = std::getenv("SUDO_USER");
+  const passwd* pw = ::getpwuid(::getuid());
+  std::string os_user = sudo_user && *sudo_user ? sudo_user : pw ? pw->pw_name : std::to_string(::getuid());
+  auth::Principal operator_principal{str_cat("import:", os_user), "", {"admin"}, auth::AccountType::kHuman};
   auto result = service.import_zone(operator_principal, *parsed);
   if (!result.ok()) return fail("import", str_cat(file, ": ", result.status().message()));
   if (result->version == 0) {

@@ -71,8 +71,10 @@ TEST_F(StoreCommandsTest, MigrateCreatesTheSeedAndIsIdempotent) {
 TEST_F(StoreCommandsTest, MigrateFailsWhenTheDirectoryIsMissing) {
   config_.database.path = dir_.file("no/such/dir/mcns.db");
   ::testing::internal::CaptureStderr();
-  EXPECT_EQ(run_migrate(config_), 1);
-  EXPECT_NE(::testing::internal::GetCapturedStderr().find("mcns-control migrate: "), std::string::npos);
+  EXPECT_EQ(run_migrate(config_), 2);  // a configuration the operator must fix (SPEC section 3)
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("mcns-control migrate: database directory"), std::string::npos) << err;
+  EXPECT_NE(err.find("does not exist"), std::string::npos) << err;
 }
 
 TEST_F(StoreCommandsTest, SnapshotCopiesAndRefusesToOverwrite) {
@@ -100,7 +102,7 @@ TEST_F(StoreCommandsTest, SnapshotCopiesAndRefusesToOverwrite) {
 
 TEST_F(StoreCommandsTest, SnapshotDefaultPathAndMissingDatabase) {
   ::testing::internal::CaptureStderr();
-  EXPECT_EQ(run_snapshot(config_, std::nullopt), 1);  // no database yet
+  EXPECT_EQ(run_snapshot(config_, std::nullopt), 2);  // no database yet: the operator must fix it
   EXPECT_NE(::testing::internal::GetCapturedStderr().find("does not exist"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(config_.database.path));
 

@@ -1,5 +1,9 @@
 #include "services/control/auth/mcias.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 #include "common/base/log.h"
@@ -30,11 +34,27 @@ std::string mcias_error(const HttpMessage& res) {
 StatusOr<std::unique_ptr<MciasAuthenticator>> MciasAuthenticator::create(MciasOptions options) {
   if (options.server_url.empty()) return invalid_argument("[mcias] server_url is required when [auth] mode = \"mcias\"");
   MCNS_ASSIGN_OR_RETURN(HttpsUrl url, parse_https_url(options.server_url));
+  // A CA file that cannot be read is a configuration error at start-up (exit 2), not a
+  // 503 on every request later.
+  if (!options.ca_cert.empty()) {
+    if (FILE* f = std::fopen(options.ca_cert.c_str(), "r")) {
+      std::fclose(f);
+    } else {
+      return not_found(str_cat("[mcias] ca_cert \"", options.ca_cert, "\" cannot be read: ", std::strerror(errno)));
+    }
+  }
   return std::unique_ptr<MciasAuthenticator>(new MciasAuthenticator(std::move(options), std::move(url)));
 }
 
 MciasAuthenticator::MciasAuthenticator(MciasOptions options, HttpsUrl url)
     : options_(std::move(options)), url_(std::move(url)), cache_(options_.cache_ttl, options_.clock) {}
+
+Status MciasAuthenticator::reload() {
+  std::size_t n = cache_.size();
+  cache_.clear();
+  log::info("mcias: token cache cleared (", n, " verdicts); every token is validated again");
+  return ok_status();
+}
 
 StatusOr<Principal> MciasAuthenticator::authenticate(std::string_view token) {
   if (token.empty()) return unauthenticated("missing bearer token");
@@ -86,6 +106,10 @@ StatusOr<Principal> MciasAuthenticator::validate(std::string_view token,
       log::warn("mcias: token validation answered ", res->status);
       return unavailable("authentication service unavailable");
     }
+    // 401/403 are MCIAS's "no"; anything else (a 404 from a wrong server_url path, say)
+    // is still a "no" for the caller, but the operator needs to see it.
+    if (res->status != 401 && res->status != 403)
+      log::warn("mcias: token validation answered HTTP ", res->status, "; treating the token as invalid");
     return unauthenticated("invalid or expired token");
   }
   json j = json::parse(res->body, nullptr, false);

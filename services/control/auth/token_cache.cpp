@@ -36,6 +36,11 @@ void TokenCache::put(const std::string& key, const StatusOr<Principal>& verdict,
   entries_.insert_or_assign(key, Entry{verdict, expires});
 }
 
+void TokenCache::clear() {
+  std::lock_guard lock(mu_);
+  entries_.clear();
+}
+
 std::size_t TokenCache::size() const {
   std::lock_guard lock(mu_);
   return entries_.size();

@@ -31,6 +31,8 @@ class TokenCache {
   void put(const std::string& key, const StatusOr<Principal>& verdict,
            std::optional<std::chrono::steady_clock::time_point> not_after = std::nullopt);
   std::size_t size() const;
+  // Forgets every verdict (SIGHUP in MCIAS mode: revalidate everyone now).
+  void clear();
   std::chrono::steady_clock::time_point now() const { return clock_(); }
 
  private:

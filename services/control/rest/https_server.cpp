@@ -368,9 +368,9 @@ StatusOr<std::unique_ptr<HttpsServer>> HttpsServer::start(HttpsServerOptions opt
   SSL_CTX_set_min_proto_version(core->ctx.native_handle(), TLS1_3_VERSION);
   error_code ec;
   core->ctx.use_certificate_chain_file(o.tls_cert, ec);
-  if (ec) return invalid_argument(str_cat(o.name, ": cannot use certificate ", o.tls_cert, ": ", ec.message()));
+  if (ec) return invalid_argument(str_cat("cannot use certificate ", o.tls_cert, ": ", ec.message()));
   core->ctx.use_private_key_file(o.tls_key, ssl::context::pem, ec);
-  if (ec) return invalid_argument(str_cat(o.name, ": cannot use key ", o.tls_key, ": ", ec.message()));
+  if (ec) return invalid_argument(str_cat("cannot use key ", o.tls_key, ": ", ec.message()));
 
   MCNS_ASSIGN_OR_RETURN(config::HostPort hp, config::parse_host_port(o.listen_addr));
   tcp::endpoint ep;

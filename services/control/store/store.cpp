@@ -1,5 +1,7 @@
 #include "services/control/store/store.h"
 
+#include <filesystem>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -336,8 +338,15 @@ Store::~Store() = default;
 
 StatusOr<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions options) {
   if (!options.clock) options.clock = [] { return std::chrono::system_clock::now(); };
+  // What the operator must fix in the configuration is NOT_FOUND (the commands exit 2);
+  // UNAVAILABLE stays for a database that exists but cannot be used right now.
   if (!options.create && ::access(path.c_str(), F_OK) != 0)
-    return unavailable(str_cat("database ", path, " does not exist"));
+    return not_found(str_cat("database ", path, " does not exist"));
+  {
+    std::string dir = std::filesystem::path(path).parent_path().string();
+    if (!dir.empty() && ::access(dir.c_str(), F_OK) != 0)
+      return not_found(str_cat("database directory ", dir, " does not exist"));
+  }
   secure_file(path, options.create);
   MCNS_ASSIGN_OR_RETURN(sqlite::Db writer, open_connection(path, options.create, options.busy_timeout_ms));
   // journal_mode answers with the mode in effect; anything but "wal" (e.g. a file system

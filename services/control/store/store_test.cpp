@@ -187,7 +187,7 @@ TEST_F(StoreTest, OpenWithoutCreateDoesNotMakeAFile) {
   options.create = false;
   auto store = Store::open(dir_.file("missing.db"), options);
   ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store.status().code(), StatusCode::kNotFound);
   EXPECT_FALSE(std::filesystem::exists(dir_.file("missing.db")));
 }
 
