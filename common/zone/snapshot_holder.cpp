@@ -9,11 +9,14 @@ SnapshotHolder::SnapshotHolder() : current_(std::make_shared<const ZoneSet>()) {
 
 void SnapshotHolder::publish(ZoneSetPtr next) {
   if (!next) return;
-  std::lock_guard lock(mu_);
-  retired_.push_back(std::exchange(current_, std::move(next)));
-  generation_.fetch_add(1, std::memory_order_acq_rel);
-  // A retired pointer gains no new owners, so use_count()==1 means only we hold it.
-  std::erase_if(retired_, [](const ZoneSetPtr& p) { return p.use_count() == 1; });
+  {
+    std::lock_guard lock(mu_);
+    retired_.push_back(std::exchange(current_, std::move(next)));
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  // Freeing a big old snapshot takes a while: never under mu_, which workers take when
+  // they pick up the new generation.
+  sweep();
 }
 
 ZoneSetPtr SnapshotHolder::load() const {

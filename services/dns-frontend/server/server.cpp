@@ -53,7 +53,8 @@ struct ListenSpec {
   std::string text;
   asio::ip::address address;
   std::uint16_t port = 0;
-  bool wildcard = false;
+  bool wildcard = false;    // unspecified address: replies need the pktinfo source address
+  bool dual_stack = false;  // ":port" only: one IPv6 socket that also takes IPv4
 };
 
 StatusOr<ListenSpec> parse_listen(const std::string& text) {
@@ -65,6 +66,7 @@ StatusOr<ListenSpec> parse_listen(const std::string& text) {
   if (hp->host.empty()) {
     spec.address = asio::ip::address_v6::any();
     spec.wildcard = true;
+    spec.dual_stack = true;
     return spec;
   }
   boost::system::error_code ec;
@@ -72,6 +74,12 @@ StatusOr<ListenSpec> parse_listen(const std::string& text) {
   if (ec) return invalid_argument(str_cat("[dns] listen: \"", text, "\" must be an IP address and port"));
   spec.wildcard = spec.address.is_unspecified();
   return spec;
+}
+
+std::uint16_t source_port(const sockaddr_storage& ss) noexcept {
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(ss).sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(ss).sin6_port);
+  return 0;
 }
 
 std::string endpoint_text(const asio::ip::address& a, std::uint16_t port) {
@@ -407,6 +415,10 @@ void UdpLoop::run() noexcept {
       }
       std::span<const std::uint8_t> in(b.rx[i].data(), b.rx_msgs[i].msg_len);
       const auto* client = reinterpret_cast<const sockaddr*>(&b.addr[i]);
+      if (source_port(b.addr[i]) == 0) {  // cannot be answered; forged (BIND and Knot drop it)
+        stats.dropped.add();
+        continue;
+      }
       const bool forwarding = fwd != nullptr && fwd->allowed(client);
       std::span<std::uint8_t> tx(b.tx[out].data(), kTxSize);
       QueryResult r = process_query(zones, in, tx, Transport::kUdp, forwarding);
@@ -451,8 +463,15 @@ void UdpLoop::run() noexcept {
     }
     for (std::size_t sent = 0; sent < out;) {
       int s = ::sendmmsg(fd_, b.tx_msgs.data() + sent, static_cast<unsigned>(out - sent), MSG_DONTWAIT);
-      if (s <= 0) break;  // socket buffer full: UDP may drop, the client retries
-      sent += static_cast<std::size_t>(s);
+      if (s > 0) {
+        sent += static_cast<std::size_t>(s);
+        continue;
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) break;  // buffer full: UDP may drop
+      // This one reply cannot be sent (an unroutable or forged source address): skip it,
+      // not the replies queued behind it.
+      stats.dropped.add();
+      ++sent;
     }
   }
   snapshot_.reset();
@@ -535,8 +554,10 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
                               if (ec) {
                                 self->peer_closed_ = true;  // EOF or error: answer what was read, then close
                               } else {
+                                // NOTE: no touch() here: only a complete message extends the
+                                // idle deadline, so a client trickling bytes cannot hold a
+                                // connection (and a slot of the cap) forever.
                                 self->rx_len_ += n;
-                                self->touch();
                               }
                               self->resume();
                             }));
@@ -560,6 +581,7 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
     if (pos > 0) {
       std::memmove(rx_.data(), rx_.data() + pos, rx_len_ - pos);
       rx_len_ -= pos;
+      touch();
     }
     if (rx_len_ >= 2) {  // make room for the whole next frame (at most 2 + 65535)
       std::size_t need = 2 + ((std::size_t{rx_[0]} << 8) | rx_[1]);
@@ -738,7 +760,9 @@ int open_udp(const ListenSpec& spec, std::uint16_t& port, boost::system::error_c
   int on = 1;
   if (::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) return fail();
   if (spec.address.is_v6()) {
-    int v6only = spec.wildcard ? 0 : 1;
+    // An explicit "[::]:53" is IPv6 only, as in Knot and NSD, so it can sit beside
+    // "0.0.0.0:53"; only the bare ":53" form takes both families.
+    int v6only = spec.dual_stack ? 0 : 1;
     if (::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) != 0) return fail();
   }
   if (spec.wildcard) {
@@ -766,7 +790,7 @@ boost::system::error_code open_tcp(tcp::acceptor& a, const ListenSpec& spec, std
   a.open(ep.protocol(), ec);
   if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) a.set_option(ReusePort(true), ec);
-  if (!ec && spec.address.is_v6()) a.set_option(asio::ip::v6_only(!spec.wildcard), ec);
+  if (!ec && spec.address.is_v6()) a.set_option(asio::ip::v6_only(!spec.dual_stack), ec);
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(1024, ec);
   return ec;
@@ -784,7 +808,7 @@ boost::system::error_code probe_free(const ListenSpec& spec) {
     int on = 1;
     if (type == SOCK_STREAM) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // TIME_WAIT is fine
     if (spec.address.is_v6()) {
-      int v6only = spec.wildcard ? 0 : 1;
+      int v6only = spec.dual_stack ? 0 : 1;
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
     }
     if (::bind(fd, ep.data(), static_cast<socklen_t>(ep.size())) != 0 && errno == EADDRINUSE)

@@ -218,6 +218,22 @@ TEST_F(ServerTest, IdleTcpConnectionsAreClosed) {
   EXPECT_GE(std::chrono::steady_clock::now() - begin, std::chrono::milliseconds(150));
 }
 
+TEST_F(ServerTest, ATricklingClientDoesNotKeepItsConnection) {
+  start({.threads = 1, .tcp_idle_timeout = std::chrono::milliseconds(300)});
+  Fd t(tcp_connect(port_));
+  // One byte of a frame header every 100 ms: never a whole message.
+  Bytes f = frame(query(3));
+  auto begin = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (std::size_t i = 0; i < f.size() && !closed; ++i) {
+    if (::send(t.fd, &f[i], 1, MSG_NOSIGNAL) != 1) break;
+    closed = closed_by_peer(t.fd, 100);
+  }
+  if (!closed) closed = closed_by_peer(t.fd, 2000);
+  EXPECT_TRUE(closed) << "partial frames must not extend the idle deadline";
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::milliseconds(2500));
+}
+
 TEST_F(ServerTest, ConnectionCapClosesExtraConnections) {
   start({.threads = 1, .tcp_max_connections = 2});
   Fd a(tcp_connect(port_));
@@ -316,6 +332,21 @@ TEST(ServerBind, ASecondServerOnTheSamePortIsAnError) {
   first->reset();
   auto again = Server::bind({.listen = {taken}, .threads = 1}, holder, nullptr, nullptr);
   EXPECT_TRUE(again.ok()) << again.status();  // free again once the first is gone
+}
+
+TEST(ServerBind, ExplicitIpv4AndIpv6WildcardsShareAPort) {
+  // The usual Knot/NSD style: "0.0.0.0:53" and "[::]:53" side by side. Only ":53" is
+  // dual-stack; an explicit "[::]" is IPv6 only and must not collide with 0.0.0.0.
+  int probe = ::socket(AF_INET6, SOCK_DGRAM, 0);
+  if (probe < 0) GTEST_SKIP() << "no IPv6";
+  ::close(probe);
+  zone::SnapshotHolder holder;
+  auto first = Server::bind({.listen = {"0.0.0.0:0"}, .threads = 1}, holder, nullptr, nullptr);
+  ASSERT_TRUE(first.ok()) << first.status();
+  std::string port = (*first)->bound_addresses().at(0).substr((*first)->bound_addresses().at(0).rfind(':') + 1);
+  first->reset();
+  auto both = Server::bind({.listen = {"0.0.0.0:" + port, "[::]:" + port}, .threads = 1}, holder, nullptr, nullptr);
+  EXPECT_TRUE(both.ok()) << both.status();
 }
 
 TEST(ServerBind, RejectsBadAddresses) {
