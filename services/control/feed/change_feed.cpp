@@ -159,11 +159,13 @@ StatusOr<std::shared_ptr<SnapshotEvents>> read_snapshot_events(
 
 // ---- Watcher -------------------------------------------------------------------------
 
-Watcher::Watcher(ChangeFeed& feed, std::uint64_t after_version, std::string name, Send send, Finish finish)
+Watcher::Watcher(ChangeFeed& feed, std::uint64_t after_version, std::string name, Send send, Finish finish,
+                 Cancel cancel)
     : feed_(feed),
       name_(std::move(name)),
       send_(std::move(send)),
       finish_(std::move(finish)),
+      cancel_(std::move(cancel)),
       next_version_(after_version + 1),
       last_write_(SteadyClock::now()) {}
 
@@ -252,10 +254,23 @@ void Watcher::cancel() {
   finish_locked(Status(StatusCode::kCancelled, "cancelled by the frontend"));
 }
 
+void Watcher::cancel_if_stalled(std::chrono::steady_clock::time_point now, std::chrono::milliseconds limit) {
+  std::lock_guard lock(mu_);
+  if (!in_flight_ || finished_ || !cancel_ || now - last_write_ < limit) return;
+  // The frontend stopped reading: its flow-control window is full. Cancelling makes the
+  // pending write fail, which ends the stream; the frontend resyncs when it comes back,
+  // and the snapshot it pinned is released.
+  log::warn("watch: ", name_, " has not read for ", std::chrono::duration_cast<std::chrono::seconds>(limit).count(),
+            " s; ending its stream");
+  cancel_();
+  cancel_ = nullptr;
+}
+
 void Watcher::detach() {
   std::lock_guard lock(mu_);
   send_ = nullptr;
   finish_ = nullptr;
+  cancel_ = nullptr;
   finished_ = true;
   snapshot_.reset();
 }
@@ -265,11 +280,6 @@ void Watcher::finish_locked(const Status& status) {
   finished_ = true;
   log::info("watch: ", name_, " closed at version ", next_version_ - 1, ": ", status.to_string());
   finish_(status);
-}
-
-bool Watcher::waiting_for(const SnapshotEvents* snapshot) const {
-  std::lock_guard lock(mu_);
-  return snapshot_.get() == snapshot;
 }
 
 void Watcher::take_snapshot(std::shared_ptr<const SnapshotEvents> snapshot) {
@@ -340,8 +350,9 @@ void ChangeFeed::request_snapshot() {
 }
 
 std::shared_ptr<Watcher> ChangeFeed::subscribe(std::uint64_t after_version, std::string name, Watcher::Send send,
-                                               Watcher::Finish finish) {
-  auto watcher = std::make_shared<Watcher>(*this, after_version, std::move(name), std::move(send), std::move(finish));
+                                               Watcher::Finish finish, Watcher::Cancel cancel) {
+  auto watcher = std::make_shared<Watcher>(*this, after_version, std::move(name), std::move(send), std::move(finish),
+                                           std::move(cancel));
   std::uint64_t latest = this->latest();
   auto oldest = store_.oldest_version();
   // Changes alone can bring the frontend up to date only if every change after its
@@ -458,16 +469,15 @@ void ChangeFeed::serve_snapshots() {
   // Read a new one, handing it to the waiting watchers as soon as it exists and pumping
   // them after every chunk: the first chunks are on the wire while later ones are read.
   auto started = SteadyClock::now();
-  SnapshotEvents* current = nullptr;
   auto snapshot = read_snapshot_events(
       store_, options_.snapshot_chunk_records,
       [&](const std::shared_ptr<SnapshotEvents>& s) {
-        current = s.get();
         for (auto& w : wanting) w->take_snapshot(s);
       },
       [&] {
-        for (auto& w : wanting)
-          if (w->waiting_for(current)) w->pump();
+        // Everyone moves on while a big snapshot is read: the watchers waiting for it
+        // get its new chunk, the others their changes and heartbeats.
+        pump_all();
       });
   if (!snapshot.ok()) {
     log::warn("feed: reading a snapshot failed: ", snapshot.status().to_string());
@@ -479,6 +489,23 @@ void ChangeFeed::serve_snapshots() {
   log::info("feed: snapshot at version ", last_snapshot_->version(), " (", last_snapshot_->records(), " records, ",
             last_snapshot_->size(), " messages) read in ", ms, " ms");
 
+}
+
+std::vector<std::shared_ptr<Watcher>> ChangeFeed::live_watchers() const {
+  std::vector<std::shared_ptr<Watcher>> live;
+  std::lock_guard lock(subs_mu_);
+  for (auto& w : watchers_)
+    if (auto p = w.lock()) live.push_back(std::move(p));
+  return live;
+}
+
+void ChangeFeed::pump_all() {
+  fill_ring();
+  auto now = SteadyClock::now();
+  for (auto& w : live_watchers()) {
+    w->pump();
+    w->cancel_if_stalled(now, options_.stall_timeout);
+  }
 }
 
 void ChangeFeed::run() {
@@ -507,13 +534,7 @@ void ChangeFeed::run() {
     // (after a control restart), then released.
     if (last_snapshot_ && SteadyClock::now() > snapshot_kept_until) last_snapshot_.reset();
 
-    std::vector<std::shared_ptr<Watcher>> live;
-    {
-      std::lock_guard lock(subs_mu_);
-      for (auto& w : watchers_)
-        if (auto p = w.lock()) live.push_back(std::move(p));
-    }
-    for (auto& w : live) w->pump();
+    pump_all();
 
     if (SteadyClock::now() >= next_compaction) {
       next_compaction = SteadyClock::now() + options_.compact_interval;

@@ -12,7 +12,8 @@
 //   too far behind (its next change left the ring and the store's compacted log, or it
 //   lags more than `max_replay`) is sent a full snapshot instead, in chunks. So the
 //   memory a slow frontend can cost is bounded by one message (plus a shared snapshot).
-// - Heartbeats go to any watcher idle for `heartbeat_interval`.
+// - Heartbeats go to any watcher idle for `heartbeat_interval`; a watcher that has not
+//   taken a message for `stall_timeout` is cut off.
 // - Every `compact_interval` the change log is compacted to its last `keep_log` rows.
 #include <atomic>
 #include <chrono>
@@ -40,6 +41,9 @@ struct FeedOptions {
   std::chrono::milliseconds heartbeat_interval{5000};
   std::size_t keep_log = 100000;                // change-log rows kept by compaction
   std::chrono::milliseconds compact_interval{60000};
+  // A frontend that has not taken a message for this long is cut off (it resyncs when it
+  // reads again); it must not pin a snapshot's memory forever.
+  std::chrono::milliseconds stall_timeout{60000};
 };
 
 using EventPtr = std::shared_ptr<const mcns::v1::WatchEvent>;
@@ -93,8 +97,10 @@ class Watcher : public std::enable_shared_from_this<Watcher> {
  public:
   using Send = std::function<void(const mcns::v1::WatchEvent*)>;
   using Finish = std::function<void(const Status&)>;
+  using Cancel = std::function<void()>;  // cancels the call (ServerContext::TryCancel)
 
-  Watcher(ChangeFeed& feed, std::uint64_t after_version, std::string name, Send send, Finish finish);
+  Watcher(ChangeFeed& feed, std::uint64_t after_version, std::string name, Send send, Finish finish,
+          Cancel cancel = {});
 
   // Sends the next message if none is in flight. Any thread.
   void pump();
@@ -102,6 +108,8 @@ class Watcher : public std::enable_shared_from_this<Watcher> {
   void on_write_done(bool ok);
   // The client cancelled: finish as soon as no write is in flight.
   void cancel();
+  // Cancels the call when one write has been in flight for longer than `limit`.
+  void cancel_if_stalled(std::chrono::steady_clock::time_point now, std::chrono::milliseconds limit);
   // The stream is over (OnDone): never call send/finish again.
   void detach();
 
@@ -112,7 +120,6 @@ class Watcher : public std::enable_shared_from_this<Watcher> {
   friend class ChangeFeed;
   void finish_locked(const Status& status);  // requires mu_
   void take_snapshot(std::shared_ptr<const SnapshotEvents> snapshot);
-  bool waiting_for(const SnapshotEvents* snapshot) const;
 
   ChangeFeed& feed_;
   const std::string name_;
@@ -120,6 +127,7 @@ class Watcher : public std::enable_shared_from_this<Watcher> {
   mutable std::mutex mu_;  // guards everything below
   Send send_;
   Finish finish_;
+  Cancel cancel_;
   bool in_flight_ = false;
   bool finished_ = false;
   bool wants_snapshot_ = false;
@@ -147,7 +155,7 @@ class ChangeFeed {
 
   // Registers a new watch stream positioned after `after_version`.
   std::shared_ptr<Watcher> subscribe(std::uint64_t after_version, std::string name, Watcher::Send send,
-                                     Watcher::Finish finish);
+                                     Watcher::Finish finish, Watcher::Cancel cancel = {});
   void unsubscribe(const std::shared_ptr<Watcher>& watcher);
   std::size_t watcher_count() const;
 
@@ -161,6 +169,9 @@ class ChangeFeed {
   void request_snapshot();
   void run();
   void fill_ring();
+  std::vector<std::shared_ptr<Watcher>> live_watchers() const;
+  // Refills the ring, pumps every watcher and cuts off stalled ones.
+  void pump_all();
   void serve_snapshots();
 
   store::Store& store_;

@@ -74,6 +74,7 @@ void WatchClient::set_error(const Status& status) {
 
 void WatchClient::mark_applied(std::uint64_t version, bool snapshot) {
   std::lock_guard lock(mu_);
+  applied_in_stream_ = true;
   state_.version = version;
   state_.ready = true;
   if (snapshot) ++state_.snapshots;
@@ -88,11 +89,19 @@ void WatchClient::run() {
       std::lock_guard lock(mu_);
       if (stopping_) break;
     }
-    bool delivered_before = false;
+    bool healthy = false;
+    {
+      std::lock_guard lock(mu_);
+      applied_in_stream_ = false;
+    }
+    auto started = Clock::now();
     Status status = stream_once();
     {
       std::lock_guard lock(mu_);
-      delivered_before = state_.connected;
+      // Healthy: it applied something, or stayed up a while. A stream that only delivers
+      // what cannot be applied must keep backing off, not reconnect (and re-download a
+      // snapshot) every 100 ms.
+      healthy = applied_in_stream_ || (state_.connected && Clock::now() - started > std::chrono::seconds(10));
       state_.connected = false;
       catalog_.set_connected(false);
       if (stopping_) break;
@@ -100,8 +109,9 @@ void WatchClient::run() {
       ++state_.reconnects;
     }
     // A stream that worked resets the backoff: a control restart should be followed
-    // within a fraction of a second, a misconfiguration retried slowly.
-    if (delivered_before) backoff = options_.backoff_initial;
+    // within a fraction of a second, a misconfiguration retried slowly. The wait is
+    // "equal jitter": uniform in [backoff/2, backoff].
+    if (healthy) backoff = options_.backoff_initial;
     auto wait = std::chrono::milliseconds(
         std::uniform_int_distribution<std::int64_t>(backoff.count() / 2, backoff.count())(rng));
     log::warn("watch: ", status.to_string(), "; reconnecting from version ", state().version, " in ",

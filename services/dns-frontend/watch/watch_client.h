@@ -5,7 +5,7 @@
 //
 // - Changes are applied only in version order (version == applied + 1); a gap, a bad
 //   change or a broken stream makes it reconnect from its last applied version, with
-//   capped exponential backoff and full jitter.
+//   capped exponential backoff and jitter.
 // - A snapshot (several chunks) replaces everything the control feeds, atomically at its
 //   last chunk; zones from the frontend's own zone files are kept (ZoneCatalog).
 // - A stream silent for longer than `heartbeat_timeout` is treated as dead.
@@ -99,6 +99,7 @@ class WatchClient {
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool applied_in_stream_ = false;  // the current stream applied a snapshot or change
   grpc::ClientContext* active_ = nullptr;  // the stream in progress, for cancel
   std::chrono::steady_clock::time_point last_message_;
   std::chrono::steady_clock::time_point last_change_;

@@ -162,7 +162,7 @@ std::string ZoneCatalog::readyz_json() const {
   double age = last_change_age_seconds();
   char age_text[32];
   if (age < 0) {
-    std::snprintf(age_text, sizeof age_text, "null");
+    std::snprintf(age_text, sizeof age_text, "-1");  // nothing applied yet; always a number
   } else {
     std::snprintf(age_text, sizeof age_text, "%.3f", age);
   }

@@ -97,7 +97,7 @@ class ZoneCatalog {
   bool connected() const noexcept { return connected_.load(std::memory_order_relaxed); }
   // Seconds since the last publication; negative when nothing was published yet.
   double last_change_age_seconds() const noexcept;
-  // {"version":N,"connected":bool,"last_change_age_seconds":x} (x is null before the first).
+  // {"version":N,"connected":bool,"last_change_age_seconds":x} (x is -1 before the first).
   std::string readyz_json() const;
 
   // Adds mcns_sync_connected, mcns_sync_version and mcns_zone_records{zone} at scrape

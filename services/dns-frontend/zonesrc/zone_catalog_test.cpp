@@ -41,7 +41,7 @@ const std::vector<std::uint8_t> kAddr = {192, 0, 2, 5};
 TEST_F(ZoneCatalogTest, StandaloneIsReadyOnceFilesAreLoaded) {
   ZoneCatalog c(holder_, /*wait_for_control=*/false);
   EXPECT_FALSE(c.ready());
-  EXPECT_EQ(c.readyz_json(), "{\"version\":0,\"connected\":false,\"last_change_age_seconds\":null}");
+  EXPECT_EQ(c.readyz_json(), "{\"version\":0,\"connected\":false,\"last_change_age_seconds\":-1}");
   ASSERT_TRUE(c.load_files({file_}).ok());
   EXPECT_TRUE(c.ready());
   EXPECT_NE(holder_.load()->find_zone("files.test"), nullptr);
