@@ -19,10 +19,14 @@ systemd)
   grep -q '^AmbientCapabilities=CAP_NET_BIND_SERVICE$' "$u/mcns-dns.service" || fail "mcns-dns lacks CAP_NET_BIND_SERVICE"
   for unit in mcns-control mcns-dns; do
     grep -q '^User=mcns$' "$u/$unit.service" || fail "$unit does not run as mcns"
-    for opt in NoNewPrivileges=yes ProtectSystem=strict ReadWritePaths=/srv/mcns; do
+    for opt in NoNewPrivileges=yes ProtectSystem=strict; do
       grep -q "^$opt\$" "$u/$unit.service" || fail "$unit lacks $opt"
     done
   done
+  grep -q '^ReadWritePaths=/srv/mcns$' "$u/mcns-control.service" || fail "mcns-control cannot write /srv/mcns"
+  # The frontend must not be able to touch the control's database.
+  grep -q '^ReadWritePaths=/srv/mcns-dns$' "$u/mcns-dns.service" || fail "mcns-dns has no own directory"
+  grep -qE '^ReadWritePaths=.*/srv/mcns( |$)' "$u/mcns-dns.service" && fail "mcns-dns may write /srv/mcns"
   grep -q '^OnCalendar=\*-\*-\* 02:00:00 UTC$' "$u/mcns-backup.timer" || fail "backup timer is not daily 02:00 UTC"
   grep -q '^RandomizedDelaySec=' "$u/mcns-backup.timer" || fail "backup timer has no jitter"
   grep -q 'mcns-control snapshot' "$u/mcns-backup.service" || fail "backup does not use mcns-control snapshot"
