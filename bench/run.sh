@@ -22,17 +22,7 @@ repeat=${MCNS_BENCH_REPEAT:-3}
 port=0
 # A free loopback port (TCP and UDP) for the next server.
 pick_port() {
-  port=$(/usr/bin/python3 -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass
-    finally:
-        u.close(); t.close()')
+  port=$(/usr/bin/python3 "$repo/tests/integration/harness/free_port.py")
 }
 data="$out/data"
 results="$out/results.md"

@@ -20,17 +20,7 @@ trap cleanup EXIT
 log() { echo "sync-bench: $*" >&2; }
 
 free_port() {
-  /usr/bin/python3 -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass
-    finally:
-        u.close(); t.close()'
+  /usr/bin/python3 "$repo/tests/integration/harness/free_port.py"
 }
 now_ms() { date +%s%3N; }
 

@@ -15,17 +15,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- quickstart output ---" >&2; cat "$out" >&2 || true; exit 1; }
 
 free_port() {
-  /usr/bin/python3 -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass
-    finally:
-        u.close(); t.close()'
+  /usr/bin/python3 "$repo/tests/integration/harness/free_port.py"
 }
 
 export MCNS_RUN_DIR="$tmp/run" MCNS_BIN_DIR="$bin_dir"
