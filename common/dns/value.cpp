@@ -23,19 +23,22 @@ Status bad_value(const RRTypeInfo& type, std::string_view value, std::string_vie
 
 // Dotted quad, each part 0..255 in decimal without leading zeros ("010" could be octal to
 // some parsers, so it is refused rather than guessed).
+// No allocation: a full resync converts a million of these.
 bool parse_ipv4(std::string_view text, std::uint8_t out[4]) {
-  std::vector<std::string_view> parts = split(text, '.');
-  if (parts.size() != 4) return false;
+  std::size_t pos = 0;
   for (int i = 0; i < 4; ++i) {
-    std::string_view p = parts[i];
-    if (p.empty() || p.size() > 3 || (p.size() > 1 && p[0] == '0')) return false;
-    for (char c : p)
-      if (!(c >= '0' && c <= '9')) return false;
-    int v = parse_int<int>(p).value_or(256);
-    if (v > 255) return false;
+    if (i > 0) {
+      if (pos >= text.size() || text[pos] != '.') return false;
+      ++pos;
+    }
+    std::size_t start = pos;
+    int v = 0;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9' && pos - start < 3) v = v * 10 + (text[pos++] - '0');
+    std::size_t digits = pos - start;
+    if (digits == 0 || (digits > 1 && text[start] == '0') || v > 255) return false;
     out[i] = static_cast<std::uint8_t>(v);
   }
-  return true;
+  return pos == text.size();
 }
 
 bool parse_ipv6(std::string_view text, std::uint8_t out[16]) {

@@ -121,16 +121,19 @@ std::shared_ptr<SnapshotEvents> make_snapshot_events(const store::Snapshot& snap
 
 StatusOr<std::shared_ptr<SnapshotEvents>> read_snapshot_events(
     store::Store& store, std::size_t chunk_records,
-    const std::function<void(const std::shared_ptr<SnapshotEvents>&)>& on_start, const std::function<void()>& on_chunk) {
+    const std::function<void(const std::shared_ptr<SnapshotEvents>&)>& on_start, const std::function<void()>& on_chunk,
+    std::uint64_t size_hint) {
   std::uint64_t version = 0, total = 0;
   std::shared_ptr<SnapshotEvents> out;
+  // The record count of the previous snapshot is a good sizing hint for this one.
+  const std::uint64_t hint = size_hint;
   std::unique_ptr<SnapshotChunker> chunker;
   // The version is read inside the transaction, before the first zone.
   auto chunker_for = [&]() -> SnapshotChunker& {
     if (!chunker) {
       out = std::make_shared<SnapshotEvents>(version);
       if (on_start) on_start(out);
-      chunker = std::make_unique<SnapshotChunker>(out, chunk_records, total, on_chunk);
+      chunker = std::make_unique<SnapshotChunker>(out, chunk_records, total ? total : hint, on_chunk);
     }
     return *chunker;
   };
@@ -478,13 +481,15 @@ void ChangeFeed::serve_snapshots() {
         // Everyone moves on while a big snapshot is read: the watchers waiting for it
         // get its new chunk, the others their changes and heartbeats.
         pump_all();
-      });
+      },
+      last_snapshot_records_);
   if (!snapshot.ok()) {
     log::warn("feed: reading a snapshot failed: ", snapshot.status().to_string());
     for (auto& w : wanting) w->pump();  // they see the failure and end their streams
     return;
   }
   last_snapshot_ = *std::move(snapshot);
+  last_snapshot_records_ = last_snapshot_->records();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
   log::info("feed: snapshot at version ", last_snapshot_->version(), " (", last_snapshot_->records(), " records, ",
             last_snapshot_->size(), " messages) read in ", ms, " ms");

@@ -86,7 +86,7 @@ std::shared_ptr<SnapshotEvents> make_snapshot_events(const store::Snapshot& snap
 StatusOr<std::shared_ptr<SnapshotEvents>> read_snapshot_events(
     store::Store& store, std::size_t chunk_records,
     const std::function<void(const std::shared_ptr<SnapshotEvents>&)>& on_start = {},
-    const std::function<void()>& on_chunk = {});
+    const std::function<void()>& on_chunk = {}, std::uint64_t size_hint = 0);
 
 class ChangeFeed;
 
@@ -193,6 +193,7 @@ class ChangeFeed {
   bool snapshot_wanted_ = false;
 
   std::shared_ptr<SnapshotEvents> last_snapshot_;  // feed thread only
+  std::uint64_t last_snapshot_records_ = 0;        // feed thread only; a sizing hint
   std::thread thread_;
 };
 

@@ -96,8 +96,6 @@ class ReadTx {
                                                      std::optional<std::string_view> type = std::nullopt);
   // Every record of every zone, ordered by zone_id, name, type, value.
   StatusOr<std::vector<domain::Record>> list_all_records();
-  // How many records there are in all zones.
-  StatusOr<std::uint64_t> count_records();
   // Calls `fn` for each record of the zone (name, type, value order) without copying
   // them; `fn`'s error stops the walk and is returned.
   Status for_each_record(std::int64_t zone_id, const std::function<Status(const RecordView&)>& fn);
@@ -180,7 +178,7 @@ class Store {
   // the version of that data.
   StatusOr<Snapshot> read_snapshot();
   // The same data streamed in one read transaction, for large snapshots: `version` and
-  // `total_records` are set first, then for each zone (name order) `on_zone` and
+  // `total_records` (a sizing hint; 0 when unknown) are set first, then for each zone (name order) `on_zone` and
   // `on_record` for each of its records (name, type, value order). Nothing is copied
   // beyond what the callbacks keep; a callback's error stops the stream and is returned.
   Status stream_snapshot(std::uint64_t& version, std::uint64_t& total_records,
@@ -191,6 +189,9 @@ class Store {
   StatusOr<int> schema_version();
   // Runs the migrations (open() does when options.migrate is set).
   StatusOr<sqlite::MigrationResult> migrate();
+  // Moves the WAL's content into the database file and truncates the WAL (after a bulk
+  // import, so that later readers do not wade through a large WAL).
+  Status checkpoint();
   // A consistent copy of the whole database into `out` (VACUUM INTO). `out` must not
   // exist or be empty.
   Status vacuum_into(const std::string& out);

@@ -62,6 +62,9 @@ class ControlZoneEditor {
   zone::ZoneSetBuilder& builder_;
   const std::map<std::string, std::string>& file_zones_;  // zone -> file
   std::set<std::string>& control_zones_;
+  // The last zone checked (as given and canonical): a snapshot repeats it per record.
+  mutable std::string last_zone_in_, last_zone_;
+  std::string scratch_zone_;
 };
 
 class ZoneCatalog {
