@@ -1,5 +1,7 @@
 #include "services/dns-frontend/watch/change_applier.h"
 
+#include "services/dns-frontend/watch/sync_messages_for_test.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,29 +11,14 @@ namespace mcns::frontend::watch {
 namespace {
 
 mcns::v1::SyncZone sync_zone(const std::string& name, std::uint32_t serial) {
-  mcns::v1::SyncZone z;
-  z.set_name(name);
-  z.set_primary_ns("ns." + name + ".");
-  z.set_admin_email("hostmaster." + name + ".");
-  z.set_refresh(3600);
-  z.set_retry(600);
-  z.set_expire(86400);
-  z.set_minimum_ttl(120);
-  z.set_serial(serial);
-  return z;
+  return testing::sync_zone(name, serial, /*minimum_ttl=*/120);
 }
-
+using testing::sync_record;
 mcns::v1::SyncRecord record(std::int64_t id, const std::string& name, const std::string& type, const std::string& value) {
-  mcns::v1::SyncRecord r;
-  r.set_id(id);
-  r.set_name(name);
-  r.set_type(type);
-  r.set_value(value);
-  r.set_ttl(300);
-  return r;
+  return sync_record(id, name, type, value);
 }
 
-class ChangeApplierTest : public testing::Test {
+class ChangeApplierTest : public ::testing::Test {
  protected:
   std::uint64_t records_of(const std::string& zone) {
     for (const auto& s : holder_.load()->stats())

@@ -14,6 +14,7 @@
 #include "common/base/strings.h"
 #include "mcns/v1/sync.grpc.pb.h"
 #include "services/dns-frontend/query/query_processor.h"
+#include "services/dns-frontend/watch/sync_messages_for_test.h"
 
 namespace mcns::frontend::watch {
 namespace {
@@ -87,27 +88,9 @@ class FakeSync final : public mcns::v1::SyncService::Service {
   bool deny_ = false;
 };
 
-mcns::v1::SyncZone sync_zone(const std::string& name, std::uint32_t serial) {
-  mcns::v1::SyncZone z;
-  z.set_name(name);
-  z.set_primary_ns("ns." + name + ".");
-  z.set_admin_email("hostmaster." + name + ".");
-  z.set_refresh(3600);
-  z.set_retry(600);
-  z.set_expire(86400);
-  z.set_minimum_ttl(300);
-  z.set_serial(serial);
-  return z;
-}
-
+using testing::sync_zone;
 mcns::v1::SyncRecord a_record(std::int64_t id, const std::string& name, const std::string& addr) {
-  mcns::v1::SyncRecord r;
-  r.set_id(id);
-  r.set_name(name);
-  r.set_type("A");
-  r.set_value(addr);
-  r.set_ttl(300);
-  return r;
+  return testing::sync_record(id, name, "A", addr);
 }
 
 mcns::v1::WatchEvent snapshot_chunk(std::uint64_t version, bool first, bool last,
@@ -166,15 +149,15 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
   return pred();
 }
 
-class WatchClientTest : public testing::Test {
+class WatchClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     grpc::ServerBuilder builder;
     builder.RegisterService(&fake_);
     server_ = builder.BuildAndStart();
     // Unique per test and process: ctest runs the cases of this binary in parallel.
-    token_path_ = std::filesystem::path(testing::TempDir()) /
-                  str_cat("watch_token_", testing::UnitTest::GetInstance()->current_test_info()->name(), "_", getpid());
+    token_path_ = std::filesystem::path(::testing::TempDir()) /
+                  str_cat("watch_token_", ::testing::UnitTest::GetInstance()->current_test_info()->name(), "_", getpid());
     std::ofstream(token_path_) << "secret-token\n";
   }
   void TearDown() override {
@@ -197,7 +180,7 @@ class WatchClientTest : public testing::Test {
   std::filesystem::path token_path_;
   // A zone file for files.example, in the test's temp dir.
   std::string files_zone() {
-    auto path = std::filesystem::path(testing::TempDir()) / str_cat("files.example.zone.", getpid());
+    auto path = std::filesystem::path(::testing::TempDir()) / str_cat("files.example.zone.", getpid());
     std::ofstream(path) << "$ORIGIN files.example.\n$TTL 300\n"
                            "@ SOA ns.files.example. hostmaster.files.example. 1 3600 600 86400 300\n"
                            "@ NS ns.files.example.\nns A 10.9.9.9\n";
