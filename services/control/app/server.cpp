@@ -112,12 +112,14 @@ int run_server(const config::ControlConfig& config) {
   domain::AuthzPolicy policy{config.auth.record_admins, config.sync.allowed_accounts};
   // The change feed for the frontends' watch streams (SPEC section 8): told after every
   // commit, it reads the change once and wakes every stream.
-  feed::ChangeFeed change_feed(**store, registry);
-  if (Status s = change_feed.start(); !s.ok()) return fail("change feed", s);
-  domain::ZoneServiceImpl zones(**store, policy, {}, [&api_metrics, &change_feed](std::uint64_t version) {
+  feed::FeedOptions feed_options;
+  feed_options.on_latest = [&api_metrics](std::uint64_t version) {
     api_metrics.store_version().set(static_cast<double>(version));
-    change_feed.notify(version);
-  });
+  };
+  feed::ChangeFeed change_feed(**store, registry, feed_options);
+  if (Status s = change_feed.start(); !s.ok()) return fail("change feed", s);
+  domain::ZoneServiceImpl zones(**store, policy, {},
+                                [&change_feed](std::uint64_t version) { change_feed.notify(version); });
 
   auth::AuthHooks hooks{[&api_metrics] { api_metrics.cache_hits().inc(); }};
   auto authenticator = auth::make_authenticator(config, hooks);

@@ -336,6 +336,7 @@ void ChangeFeed::notify(std::uint64_t version) {
   std::uint64_t cur = latest_.load(std::memory_order_relaxed);
   while (version > cur && !latest_.compare_exchange_weak(cur, version, std::memory_order_acq_rel)) {
   }
+  if (version > cur && options_.on_latest) options_.on_latest(version);
   {
     std::lock_guard lock(wake_mu_);
     dirty_ = true;

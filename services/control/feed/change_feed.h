@@ -44,6 +44,9 @@ struct FeedOptions {
   // A frontend that has not taken a message for this long is cut off (it resyncs when it
   // reads again); it must not pin a snapshot's memory forever.
   std::chrono::milliseconds stall_timeout{60000};
+  // Told every new latest version, whoever committed it (this process or an import run
+  // beside it): the mcns_store_version gauge. Must be cheap.
+  std::function<void(std::uint64_t)> on_latest;
 };
 
 using EventPtr = std::shared_ptr<const mcns::v1::WatchEvent>;

@@ -48,12 +48,14 @@ class WatchOnlyZones final : public domain::ZoneService {
 class FeedTest : public ::testing::Test {
  protected:
   void SetUp() override { open(FeedOptions{}); }
+  std::atomic<std::uint64_t> latest_seen_{0};
   void TearDown() override { shutdown(); }
 
   void open(FeedOptions options) {
     auto s = store::Store::open(dir_.file("mcns.db"));
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = *std::move(s);
+    options.on_latest = [this](std::uint64_t v) { latest_seen_ = v; };
     feed_ = std::make_unique<ChangeFeed>(*store_, registry_, options);
     ASSERT_TRUE(feed_->start().ok());
     service_ = std::make_unique<WatchService>(*feed_, zones_, [](grpc::CallbackServerContext* ctx)
@@ -232,6 +234,7 @@ TEST_F(FeedTest, ChangesCommittedByAnotherProcessAreFound) {
   auto ev = stream.next();
   ASSERT_TRUE(ev.has_change()) << ev.DebugString();
   EXPECT_EQ(ev.version(), *v);
+  EXPECT_EQ(latest_seen_.load(), *v) << "on_latest tells the store-version gauge about it too";
 }
 
 TEST_F(FeedTest, ARecentVersionGetsOnlyTheLaterChanges) {
