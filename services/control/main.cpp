@@ -19,6 +19,7 @@ constexpr const char* kUsage =
     "       mcns-control snapshot --config PATH [--out FILE]\n"
     "       mcns-control migrate  --config PATH\n"
     "       mcns-control import   --config PATH --zone NAME FILE\n"
+    "       mcns-control restore  --config PATH BACKUP   (with the server stopped)\n"
     "       mcns-control version\n";
 
 // One clear line on stderr, exit 2 (SPEC section 3).
@@ -35,7 +36,7 @@ struct Args {
 
 // Accepts "--flag value" and "--flag=value"; anything unknown is an error.
 std::optional<std::string> parse(int argc, char** argv, Args& args) {
-  if (argc < 2) return "missing command (server, snapshot, migrate, import, version)";
+  if (argc < 2) return "missing command (server, snapshot, migrate, import, restore, version)";
   args.command = argv[1];
   if (args.command == "--help" || args.command == "-h" || args.command == "help") return std::string("help");
   for (int i = 2; i < argc; ++i) {
@@ -85,11 +86,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args.command != "server" && args.command != "snapshot" && args.command != "migrate" &&
-      args.command != "import")
+      args.command != "import" && args.command != "restore")
     return usage_error("unknown command " + args.command);
   if (args.command == "import") {
     if (!args.zone) return usage_error("import needs --zone NAME");
     if (args.positional.size() != 1) return usage_error("import needs exactly one zone FILE");
+  } else if (args.command == "restore") {
+    if (args.positional.size() != 1) return usage_error("restore needs exactly one BACKUP file");
   } else if (!args.positional.empty()) {
     return usage_error("unexpected argument " + args.positional.front());
   }
@@ -106,5 +109,6 @@ int main(int argc, char** argv) {
   if (args.command == "server") return mcns::control::app::run_server(*config);
   if (args.command == "migrate") return mcns::control::app::run_migrate(*config);
   if (args.command == "snapshot") return mcns::control::app::run_snapshot(*config, args.out);
+  if (args.command == "restore") return mcns::control::app::run_restore(*config, args.positional.front());
   return mcns::control::app::run_import(*config, *args.zone, args.positional.front());
 }

@@ -107,6 +107,11 @@ int run_server(const config::ControlConfig& config) {
 
   auto store = store::Store::open(config.database.path);
   if (!store.ok()) return fail(str_cat("database ", config.database.path), store.status());
+  // `mcns-control restore` must not swap the file under a running server, and two
+  // servers on one database would each think they number its changes for the fleet.
+  if (!hold_database_lock(config.database.path))
+    return fail(str_cat("database ", config.database.path),
+                failed_precondition("another mcns-control server is using it"));
   if (auto v = (*store)->latest_version(); v.ok()) api_metrics.store_version().set(static_cast<double>(*v));
 
   domain::AuthzPolicy policy{config.auth.record_admins, config.sync.allowed_accounts};

@@ -39,15 +39,6 @@ int fail(std::string_view command, std::string_view message, int code = 1) {
   return code;
 }
 
-std::string utc_stamp(std::chrono::system_clock::time_point now) {
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
-
 // <database dir>/backups/mcns-<UTC YYYYmmddTHHMMSSZ>.db, creating backups/ (0700).
 StatusOr<std::string> default_snapshot_path(const std::string& db_path) {
   std::filesystem::path dir = std::filesystem::path(db_path).parent_path();
@@ -74,6 +65,15 @@ domain::AuthzPolicy policy_of(const config::ControlConfig& config) {
 }
 
 }  // namespace
+
+std::string utc_stamp(std::chrono::system_clock::time_point now) {
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
 
 int run_migrate(const config::ControlConfig& config) {
   store::StoreOptions options;

@@ -100,6 +100,12 @@ Timestamp ZoneServiceImpl::now() const { return std::chrono::floor<std::chrono::
 
 std::uint32_t ZoneServiceImpl::today() const { return store::utc_date_number(clock_()); }
 
+StatusOr<std::uint32_t> ZoneServiceImpl::first_serial_for(WriteTx& tx, std::string_view zone_name) const {
+  MCNS_ASSIGN_OR_RETURN(std::optional<std::uint32_t> floor, tx.serial_floor(zone_name));
+  if (!floor) return first_serial(today());
+  return next_serial(*floor, today());
+}
+
 StatusOr<std::uint64_t> ZoneServiceImpl::write(const std::function<Status(WriteTx&)>& fn) {
   return store_.write(fn, [this](std::uint64_t version) {
     if (!on_commit_) return;
@@ -149,6 +155,7 @@ StatusOr<Zone> ZoneServiceImpl::create_zone(const auth::Principal& who, const Cr
   zone.created_at = zone.updated_at = at;
 
   MCNS_ASSIGN_OR_RETURN(std::uint64_t version, write([&](WriteTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(zone.serial, first_serial_for(tx, zone.name));
     MCNS_ASSIGN_OR_RETURN(zone.id, tx.insert_zone(zone));
     mcns::v1::Change change;
     add_zone_upsert(change, zone);
@@ -199,6 +206,8 @@ Status ZoneServiceImpl::delete_zone(const auth::Principal& who, std::string_view
   MCNS_ASSIGN_OR_RETURN(std::uint64_t version, write([&](WriteTx& tx) -> Status {
     MCNS_ASSIGN_OR_RETURN(Zone zone, require_zone(tx, name));
     MCNS_RETURN_IF_ERROR(tx.delete_zone(zone.id));
+    // Secondaries remember this serial: a zone created again under the name starts above it.
+    MCNS_RETURN_IF_ERROR(tx.raise_serial_floor(zone.name, zone.serial));
     mcns::v1::Change change;
     change.add_ops()->set_zone_delete(zone.name);
     return tx.append_change(zone.name, change, at).status();
@@ -434,7 +443,12 @@ StatusOr<ImportResult> ZoneServiceImpl::import_zone(const auth::Principal& who, 
 
     // One bump for the whole import; a file serial that is further ahead (a zone moved
     // from another server, whose secondaries know that serial) is kept.
-    std::uint32_t serial = existing ? next_serial(zone.serial, today()) : first_serial(today());
+    std::uint32_t serial = zone.serial;
+    if (existing) {
+      serial = next_serial(zone.serial, today());
+    } else {
+      MCNS_ASSIGN_OR_RETURN(serial, first_serial_for(tx, zone.name));
+    }
     if (import.serial && serial_after(*import.serial, serial)) serial = *import.serial;
     zone.serial = serial;
     zone.updated_at = at;

@@ -78,6 +78,9 @@ class ZoneServiceImpl final : public ZoneService {
  private:
   Timestamp now() const;
   std::uint32_t today() const;
+  // The serial a zone created under `zone_name` starts at: today's first, or above the
+  // last serial that name ever published (SPEC 13: serials never go back for a name).
+  StatusOr<std::uint32_t> first_serial_for(store::WriteTx& tx, std::string_view zone_name) const;
   StatusOr<std::uint64_t> write(const std::function<Status(store::WriteTx&)>& fn);
 
   store::Store& store_;

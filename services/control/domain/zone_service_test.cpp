@@ -506,6 +506,26 @@ TEST_F(ZoneServiceTest, RefusedMutationsAppendNothingAndNotifyNobody) {
   EXPECT_EQ(commits(), (std::vector<std::uint64_t>{1, 2}));
 }
 
+ZoneImport example_import();
+
+TEST_F(ZoneServiceTest, ARecreatedZoneStartsAboveItsLastSerialAlsoThroughImport) {
+  set_serial(kSvc, 2030010107);  // ahead of today, as after many changes
+  ASSERT_TRUE(svc_->delete_zone(admin_, kSvc).ok());
+  auto again = svc_->create_zone(admin_, {kSvc, {}});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->serial, 2030010108u);
+  // Deleted again, then brought back by an import of a file without a newer serial.
+  ASSERT_TRUE(svc_->delete_zone(admin_, kSvc).ok());
+  ZoneImport in = example_import();
+  in.zone = kSvc;
+  in.records = {{{"www", "A", "10.0.0.1", 300}, 2}};
+  auto imported = svc_->import_zone(admin_, in);
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  EXPECT_EQ(imported->zone.serial, 2030010109u);
+  // A name that never existed starts from today.
+  EXPECT_EQ(svc_->create_zone(admin_, {"new.example", {}})->serial, 2026112901u);
+}
+
 TEST_F(ZoneServiceTest, DeleteZoneRemovesItsRecords) {
   ASSERT_TRUE(svc_->delete_zone(admin_, "SVC.mcp.metacircular.net").ok());
   EXPECT_EQ(svc_->list_zones(reader_)->size(), 1u);
@@ -513,9 +533,11 @@ TEST_F(ZoneServiceTest, DeleteZoneRemovesItsRecords) {
   ASSERT_TRUE(snap.ok());
   ASSERT_EQ(snap->zones.size(), 1u);
   EXPECT_EQ(snap->version, 1u);
-  // The name can be used again, starting from a fresh serial.
+  // The name can be used again, with a serial above the last one it published: a
+  // secondary holding 2026112903 must see the new zone as newer (SPEC 13).
   auto again = svc_->create_zone(admin_, {kSvc, {}});
   ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->serial, 2026112902u);
   auto records = svc_->list_records(reader_, {kSvc, {}, {}});
   ASSERT_TRUE(records.ok());
   ASSERT_EQ(records->size(), 1u);  // only the apex NS a new zone starts with

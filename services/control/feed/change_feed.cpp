@@ -84,6 +84,7 @@ class SnapshotChunker {
   void open_chunk() {
     chunk_ = std::make_shared<mcns::v1::WatchEvent>();
     chunk_->set_version(out_->version());
+    chunk_->set_chain(out_->chain());
     chunk_->mutable_snapshot()->set_first(first_);
     first_ = false;
     in_chunk_ = 0;
@@ -107,7 +108,7 @@ class SnapshotChunker {
 }  // namespace
 
 std::shared_ptr<SnapshotEvents> make_snapshot_events(const store::Snapshot& snapshot, std::size_t chunk_records) {
-  auto out = std::make_shared<SnapshotEvents>(snapshot.version);
+  auto out = std::make_shared<SnapshotEvents>(snapshot.version, snapshot.chain);
   std::uint64_t total = 0;
   for (const auto& contents : snapshot.zones) total += contents.records.size();
   SnapshotChunker chunker(out, chunk_records, total, {});
@@ -123,7 +124,7 @@ StatusOr<std::shared_ptr<SnapshotEvents>> read_snapshot_events(
     store::Store& store, std::size_t chunk_records,
     const std::function<void(const std::shared_ptr<SnapshotEvents>&)>& on_start, const std::function<void()>& on_chunk,
     std::uint64_t size_hint) {
-  std::uint64_t version = 0, total = 0;
+  std::uint64_t version = 0, chain = 0, total = 0;
   std::shared_ptr<SnapshotEvents> out;
   // The record count of the previous snapshot is a good sizing hint for this one.
   const std::uint64_t hint = size_hint;
@@ -131,14 +132,14 @@ StatusOr<std::shared_ptr<SnapshotEvents>> read_snapshot_events(
   // The version is read inside the transaction, before the first zone.
   auto chunker_for = [&]() -> SnapshotChunker& {
     if (!chunker) {
-      out = std::make_shared<SnapshotEvents>(version);
+      out = std::make_shared<SnapshotEvents>(version, chain);
       if (on_start) on_start(out);
       chunker = std::make_unique<SnapshotChunker>(out, chunk_records, total ? total : hint, on_chunk);
     }
     return *chunker;
   };
   Status s = store.stream_snapshot(
-      version, total,
+      version, chain, total,
       [&](const domain::Zone& zone) {
         chunker_for().zone(zone);
         return ok_status();
@@ -289,6 +290,7 @@ void Watcher::take_snapshot(std::shared_ptr<const SnapshotEvents> snapshot) {
   std::lock_guard lock(mu_);
   if (!wants_snapshot_ || finished_) return;
   wants_snapshot_ = false;
+  feed_.snapshots_counter_.inc();
   snapshot_ = std::move(snapshot);
   snapshot_pos_ = 0;
 }
@@ -298,7 +300,9 @@ void Watcher::take_snapshot(std::shared_ptr<const SnapshotEvents> snapshot) {
 ChangeFeed::ChangeFeed(store::Store& store, metrics::Registry& registry, FeedOptions options)
     : store_(store),
       options_(options),
-      streams_gauge_(registry.gauge("mcns_watch_streams", "Open watch streams (connected frontends)")) {}
+      streams_gauge_(registry.gauge("mcns_watch_streams", "Open watch streams (connected frontends)")),
+      snapshots_counter_(registry.counter("mcns_watch_snapshots_total",
+                                          "Full snapshots sent to frontends (a resync; not on an ordinary restart)")) {}
 
 ChangeFeed::~ChangeFeed() { stop(); }
 
@@ -353,8 +357,9 @@ void ChangeFeed::request_snapshot() {
   wake_cv_.notify_one();
 }
 
-std::shared_ptr<Watcher> ChangeFeed::subscribe(std::uint64_t after_version, std::string name, Watcher::Send send,
-                                               Watcher::Finish finish, Watcher::Cancel cancel) {
+std::shared_ptr<Watcher> ChangeFeed::subscribe(std::uint64_t after_version, std::optional<std::uint64_t> after_chain,
+                                               std::string name, Watcher::Send send, Watcher::Finish finish,
+                                               Watcher::Cancel cancel) {
   auto watcher = std::make_shared<Watcher>(*this, after_version, std::move(name), std::move(send), std::move(finish),
                                            std::move(cancel));
   std::uint64_t latest = this->latest();
@@ -363,6 +368,16 @@ std::shared_ptr<Watcher> ChangeFeed::subscribe(std::uint64_t after_version, std:
   // version is still in the log and replaying them is cheaper than a snapshot.
   bool snapshot = after_version == 0 || after_version > latest || !oldest.ok() || after_version + 1 < *oldest ||
                   latest - after_version > options_.max_replay;
+  // Same version, same history? A restored backup or another database numbers other
+  // changes with the same versions; only the chain tells them apart.
+  if (!snapshot && after_chain) {
+    auto ours = store_.chain_at(after_version);
+    if (!ours.ok() || !*ours || **ours != *after_chain) {
+      log::info("watch: ", watcher->name(), " has a history this control does not share at version ", after_version,
+                " (a restored backup or another database); sending a snapshot");
+      snapshot = true;
+    }
+  }
   watcher->wants_snapshot_ = snapshot;
   {
     std::lock_guard lock(subs_mu_);
@@ -416,6 +431,7 @@ ChangeFeed::Fetch ChangeFeed::fetch(std::uint64_t version, EventPtr& out, Status
   if (changes->front().version != version) return Fetch::kSnapshot;  // a hole: start over
   auto event = std::make_shared<mcns::v1::WatchEvent>();
   event->set_version(version);
+  event->set_chain(changes->front().chain);
   *event->mutable_change() = std::move(changes->front().change);
   out = std::move(event);
   return Fetch::kEvent;
@@ -444,6 +460,7 @@ void ChangeFeed::fill_ring() {
       }
       auto event = std::make_shared<mcns::v1::WatchEvent>();
       event->set_version(c.version);
+      event->set_chain(c.chain);
       *event->mutable_change() = std::move(c.change);
       ring_.push_back(std::move(event));
       last = c.version;

@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,8 +58,9 @@ using EventPtr = std::shared_ptr<const mcns::v1::WatchEvent>;
 // reads. Thread-safe.
 class SnapshotEvents {
  public:
-  explicit SnapshotEvents(std::uint64_t version) : version_(version) {}
+  SnapshotEvents(std::uint64_t version, std::uint64_t chain) : version_(version), chain_(chain) {}
   std::uint64_t version() const noexcept { return version_; }
+  std::uint64_t chain() const noexcept { return chain_; }
 
   // Producer (the feed thread).
   void append(EventPtr event, std::size_t records);
@@ -74,6 +76,7 @@ class SnapshotEvents {
 
  private:
   const std::uint64_t version_;
+  const std::uint64_t chain_;
   mutable std::mutex mu_;  // guards the members below
   std::vector<EventPtr> events_;
   std::size_t records_ = 0;
@@ -156,9 +159,13 @@ class ChangeFeed {
   void notify(std::uint64_t version);
   std::uint64_t latest() const noexcept { return latest_.load(std::memory_order_acquire); }
 
-  // Registers a new watch stream positioned after `after_version`.
-  std::shared_ptr<Watcher> subscribe(std::uint64_t after_version, std::string name, Watcher::Send send,
-                                     Watcher::Finish finish, Watcher::Cancel cancel = {});
+  // Registers a new watch stream positioned after `after_version`. `after_chain` is the
+  // chain value the frontend holds for that version: when this control's history has
+  // another one there (or none), the frontend's history is not this control's and it is
+  // sent a full snapshot. Without it the version alone is trusted (older frontends).
+  std::shared_ptr<Watcher> subscribe(std::uint64_t after_version, std::optional<std::uint64_t> after_chain,
+                                     std::string name, Watcher::Send send, Watcher::Finish finish,
+                                     Watcher::Cancel cancel = {});
   void unsubscribe(const std::shared_ptr<Watcher>& watcher);
   std::size_t watcher_count() const;
 
@@ -180,6 +187,7 @@ class ChangeFeed {
   store::Store& store_;
   const FeedOptions options_;
   metrics::Gauge& streams_gauge_;
+  metrics::Counter& snapshots_counter_;  // full snapshots started, by any watcher
   std::atomic<std::uint64_t> latest_{0};
 
   mutable std::mutex ring_mu_;           // guards ring_, ring_first_

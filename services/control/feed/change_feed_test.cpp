@@ -121,12 +121,14 @@ class FeedTest : public ::testing::Test {
       return ev;
     }
   };
-  Stream watch(std::uint64_t after, const std::string& account = "mcns-dns") {
+  Stream watch(std::uint64_t after, const std::string& account = "mcns-dns",
+               std::optional<std::uint64_t> after_chain = std::nullopt) {
     Stream s;
     if (!account.empty()) s.ctx->AddMetadata("authorization", "Bearer " + account);
     s.ctx->set_deadline(std::chrono::system_clock::now() + 20s);
     mcns::v1::WatchRequest req;
     req.set_after_version(after);
+    if (after_chain) req.set_after_chain(*after_chain);
     req.set_frontend("test");
     s.reader = stub_->Watch(s.ctx.get(), req);
     return s;
@@ -148,6 +150,14 @@ class FeedTest : public ::testing::Test {
     }
     if (chunks) *chunks = n;
     return {version, zones};
+  }
+
+  // A series' value in the exposition ("name 3"), -1 when absent.
+  double metric_value(const std::string& name) const {
+    std::string text = registry_.serialize();
+    auto at = text.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(text.substr(at + name.size() + 2));
   }
 
   testing::TempDir dir_;
@@ -193,6 +203,44 @@ TEST(SnapshotEventsTest, ChunksSplitZonesAndRepeatTheirHeader) {
   ASSERT_EQ(empty->size(), 1u);
   EXPECT_TRUE(empty->at(0)->snapshot().first());
   EXPECT_TRUE(empty->at(0)->snapshot().last());
+}
+
+TEST_F(FeedTest, AFrontendWithTheSameHistoryResumesAndOneWithAnotherGetsASnapshot) {
+  commit_zone("a.example");
+  commit_zone("b.example");
+  commit_zone("c.example");
+  auto chain2 = *store_->chain_at(2);
+  ASSERT_TRUE(chain2);
+  auto snapshots = [&] { return metric_value("mcns_watch_snapshots_total"); };
+  const double before = snapshots();
+
+  // Same history at version 2: the next change, with the chain value it brings.
+  auto same = watch(2, "mcns-dns", *chain2);
+  auto ev = same.next();
+  ASSERT_TRUE(ev.has_change()) << ev.DebugString();
+  EXPECT_EQ(ev.version(), 3u);
+  ASSERT_TRUE(ev.has_chain());
+  EXPECT_EQ(ev.chain(), **store_->chain_at(3));
+  same.ctx->TryCancel();
+  EXPECT_EQ(snapshots(), before);
+
+  // Another history with the same version number (a restored backup): a snapshot,
+  // carrying this control's chain value for its version.
+  auto other = watch(2, "mcns-dns", *chain2 ^ 1);
+  std::size_t chunks = 0;
+  auto [version, zones] = read_snapshot(other, &chunks);
+  EXPECT_EQ(version, 3u);
+  EXPECT_TRUE(zones.contains("c.example"));
+  EXPECT_EQ(snapshots(), before + 1);
+  other.ctx->TryCancel();
+
+  // A version this control cannot vouch for (compacted before it): a snapshot too.
+  ASSERT_TRUE(store_->compact_change_log(1).ok());
+  auto compacted = watch(1, "mcns-dns", *chain2);
+  auto first = compacted.next();
+  EXPECT_TRUE(first.has_snapshot()) << first.DebugString();
+  EXPECT_EQ(first.chain(), **store_->chain_at(3));
+  compacted.ctx->TryCancel();
 }
 
 TEST_F(FeedTest, VersionZeroGetsASnapshotThenEveryLaterChangeInOrder) {

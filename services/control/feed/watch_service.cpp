@@ -16,10 +16,11 @@ class Refused final : public grpc::ServerWriteReactor<mcns::v1::WatchEvent> {
 
 class WatchReactor final : public grpc::ServerWriteReactor<mcns::v1::WatchEvent> {
  public:
-  WatchReactor(ChangeFeed& feed, grpc::CallbackServerContext* context, std::uint64_t after, std::string name)
+  WatchReactor(ChangeFeed& feed, grpc::CallbackServerContext* context, std::uint64_t after,
+               std::optional<std::uint64_t> after_chain, std::string name)
       : feed_(feed), name_(name) {
     watcher_ = feed_.subscribe(
-        after, std::move(name), [this](const mcns::v1::WatchEvent* event) { StartWrite(event); },
+        after, after_chain, std::move(name), [this](const mcns::v1::WatchEvent* event) { StartWrite(event); },
         [this](const Status& status) { Finish(grpcutil::to_grpc(status)); }, [context] { context->TryCancel(); });
   }
 
@@ -55,7 +56,9 @@ grpc::ServerWriteReactor<mcns::v1::WatchEvent>* WatchService::Watch(grpc::Callba
   std::string name = str_cat(who->username, "@", request->frontend().empty() ? context->peer() : request->frontend());
   log::info("watch: opened by ", name, " (", context->peer(), ") after version ", request->after_version(),
             "; control at version ", feed_.latest());
-  return new WatchReactor(feed_, context, request->after_version(), std::move(name));
+  std::optional<std::uint64_t> after_chain;
+  if (request->has_after_chain()) after_chain = request->after_chain();
+  return new WatchReactor(feed_, context, request->after_version(), after_chain, std::move(name));
 }
 
 }  // namespace mcns::control::feed

@@ -1,8 +1,11 @@
 // The store's numbered migrations. Never edit a released migration: add a new one.
 #include <array>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/base/strings.h"
+#include "services/control/store/chain.h"
 #include "services/control/store/store.h"
 
 namespace mcns::control::store {
@@ -89,6 +92,63 @@ Status seed(sqlite::Db& db, const Clock& clock) {
   return ok_status();
 }
 
+// Migration 3: one timeline. Every change-log row carries `chain`, a hash over the
+// previous row's chain, its version and its payload, seeded by a random `genesis` drawn
+// when the database is created. A frontend resumes with (version, chain): a restored
+// backup, or another database on the same address, numbers different changes with the
+// same versions, but never with the same chain, so the control sees that the frontend's
+// history is not its own and sends a full snapshot (as a Raft log matches on term and
+// index). `sync_meta` keeps the genesis and the chain of the last compacted version, so
+// the chain survives compaction. `zone_serial_floor` remembers the last serial
+// published under a zone name that no longer exists (deleted, or lost to a restore):
+// a zone created again under that name starts above it (SPEC 13: serials never go back).
+constexpr std::string_view kTimelineSchema = R"sql(
+ALTER TABLE change_log ADD COLUMN chain INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE sync_meta (
+  key   TEXT    PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+CREATE TABLE zone_serial_floor (
+  name   TEXT    PRIMARY KEY CHECK (name <> '' AND name = lower(name)),
+  serial INTEGER NOT NULL CHECK (serial BETWEEN 0 AND 4294967295)
+);
+)sql";
+
+Status add_timeline(sqlite::Db& db) {
+  MCNS_RETURN_IF_ERROR(db.exec(kTimelineSchema));
+  const std::uint64_t genesis = random_genesis();
+  MCNS_ASSIGN_OR_RETURN(auto oldest, db.query_int("SELECT min(version) FROM change_log"));
+  MCNS_ASSIGN_OR_RETURN(auto latest, db.query_int("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'"));
+  // Versions before the first row kept (compacted earlier) are the chain's base.
+  std::int64_t base = oldest ? *oldest - 1 : latest.value_or(0);
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement meta, db.prepare("INSERT INTO sync_meta (key, value) VALUES (?, ?)"));
+  for (auto [key, value] : {std::pair<std::string_view, std::int64_t>{"genesis", to_sql(genesis)},
+                            {"base_version", base},
+                            {"base_chain", to_sql(genesis)}}) {
+    meta.reset();
+    MCNS_RETURN_IF_ERROR(meta.bind(key, value));
+    MCNS_RETURN_IF_ERROR(meta.run());
+  }
+  // Chain the rows already there, in version order.
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement rows, db.prepare("SELECT version, payload FROM change_log ORDER BY version"));
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement set, db.prepare("UPDATE change_log SET chain = ? WHERE version = ?"));
+  std::vector<std::pair<std::int64_t, std::uint64_t>> chains;
+  std::uint64_t chain = genesis;
+  while (true) {
+    MCNS_ASSIGN_OR_RETURN(bool row, rows.step());
+    if (!row) break;
+    auto version = static_cast<std::uint64_t>(rows.int64(0));
+    chain = next_chain(chain, version, rows.blob(1));
+    chains.emplace_back(rows.int64(0), chain);
+  }
+  for (auto [version, c] : chains) {
+    set.reset();
+    MCNS_RETURN_IF_ERROR(set.bind(to_sql(c), version));
+    MCNS_RETURN_IF_ERROR(set.run());
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 std::vector<sqlite::Migration> migrations(Clock clock) {
@@ -96,6 +156,7 @@ std::vector<sqlite::Migration> migrations(Clock clock) {
   return {
       {1, "schema: zones, records, change_log", [](sqlite::Db& db) { return db.exec(kSchema); }},
       {2, "seed the platform zones", [clock](sqlite::Db& db) { return seed(db, clock); }},
+      {3, "one timeline: change-log chain, zone serial floors", [](sqlite::Db& db) { return add_timeline(db); }},
   };
 }
 

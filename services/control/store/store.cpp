@@ -15,6 +15,7 @@
 
 #include "common/base/log.h"
 #include "common/base/strings.h"
+#include "services/control/store/chain.h"
 
 namespace mcns::control::store {
 namespace {
@@ -229,7 +230,80 @@ StatusOr<std::uint64_t> ReadTx::latest_version() {
   return static_cast<std::uint64_t>(seq.value_or(0));
 }
 
+namespace {
+
+StatusOr<std::int64_t> meta_value(sqlite::Db& db, std::string_view key) {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt, db.prepare("SELECT value FROM sync_meta WHERE key = ?"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(key));
+  MCNS_ASSIGN_OR_RETURN(bool row, stmt.step());
+  if (!row) return Status(StatusCode::kDataLoss, str_cat("sync_meta has no ", key));
+  return stmt.int64(0);
+}
+
+Status set_meta_value(sqlite::Db& db, std::string_view key, std::int64_t value) {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db.prepare("INSERT INTO sync_meta (key, value) VALUES (?, ?) "
+                                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(key, value));
+  return stmt.run();
+}
+
+}  // namespace
+
+StatusOr<std::optional<std::uint64_t>> ReadTx::chain_at(std::uint64_t version) {
+  if (version > static_cast<std::uint64_t>(INT64_MAX)) return std::optional<std::uint64_t>{};
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt, db_.prepare("SELECT chain FROM change_log WHERE version = ?"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(static_cast<std::int64_t>(version)));
+  MCNS_ASSIGN_OR_RETURN(bool row, stmt.step());
+  if (row) return std::optional<std::uint64_t>(from_sql(stmt.int64(0)));
+  MCNS_ASSIGN_OR_RETURN(std::int64_t base_version, meta_value(db_, "base_version"));
+  if (static_cast<std::int64_t>(version) != base_version) return std::optional<std::uint64_t>{};
+  MCNS_ASSIGN_OR_RETURN(std::int64_t base_chain, meta_value(db_, "base_chain"));
+  return std::optional<std::uint64_t>(from_sql(base_chain));
+}
+
+StatusOr<std::vector<std::pair<std::string, std::uint32_t>>> ReadTx::serial_floors() {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt, db_.prepare("SELECT name, serial FROM zone_serial_floor ORDER BY name"));
+  std::vector<std::pair<std::string, std::uint32_t>> out;
+  while (true) {
+    MCNS_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) return out;
+    out.emplace_back(stmt.text(0), static_cast<std::uint32_t>(stmt.int64(1)));
+  }
+}
+
+StatusOr<std::optional<std::uint32_t>> ReadTx::serial_floor(std::string_view zone_name) {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt, db_.prepare("SELECT serial FROM zone_serial_floor WHERE name = ?"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(zone_name));
+  MCNS_ASSIGN_OR_RETURN(bool row, stmt.step());
+  if (!row) return std::optional<std::uint32_t>{};
+  return std::optional<std::uint32_t>(static_cast<std::uint32_t>(stmt.int64(0)));
+}
+
 // ---- WriteTx ----
+
+Status WriteTx::raise_serial_floor(std::string_view zone_name, std::uint32_t serial) {
+  MCNS_ASSIGN_OR_RETURN(std::optional<std::uint32_t> current, serial_floor(zone_name));
+  // RFC 1982 order: the floor moves only forward.
+  if (current && (*current == serial || static_cast<std::int32_t>(serial - *current) < 0)) return ok_status();
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db_.prepare("INSERT INTO zone_serial_floor (name, serial) VALUES (?, ?) "
+                                    "ON CONFLICT (name) DO UPDATE SET serial = excluded.serial"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(zone_name, static_cast<std::int64_t>(serial)));
+  return stmt.run();
+}
+
+Status WriteTx::raise_version_floor(std::uint64_t version) {
+  MCNS_ASSIGN_OR_RETURN(std::uint64_t latest, latest_version());
+  if (version <= latest) return ok_status();
+  MCNS_ASSIGN_OR_RETURN(auto has_row, db_.query_int("SELECT count(*) FROM sqlite_sequence WHERE name = 'change_log'"));
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db_.prepare(has_row.value_or(0) > 0
+                                        ? "UPDATE sqlite_sequence SET seq = ? WHERE name = 'change_log'"
+                                        : "INSERT INTO sqlite_sequence (seq, name) VALUES (?, 'change_log')"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(static_cast<std::int64_t>(version)));
+  return stmt.run();
+}
 
 StatusOr<std::int64_t> WriteTx::insert_zone(const Zone& z) {
   MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
@@ -301,11 +375,25 @@ StatusOr<std::uint64_t> WriteTx::append_change(std::string_view zone, const mcns
   if (change.ops_size() == 0) return internal_error("a change-log row needs at least one op");
   std::string payload;
   if (!change.SerializeToString(&payload)) return internal_error("cannot serialise the change");
+  // The chain follows the newest row, or the base when compaction left none.
+  MCNS_ASSIGN_OR_RETURN(auto newest, db_.query_int("SELECT chain FROM change_log ORDER BY version DESC LIMIT 1"));
+  std::uint64_t prev = 0;
+  if (newest) {
+    prev = from_sql(*newest);
+  } else {
+    MCNS_ASSIGN_OR_RETURN(std::int64_t base, meta_value(db_, "base_chain"));
+    prev = from_sql(base);
+  }
+  MCNS_ASSIGN_OR_RETURN(std::uint64_t latest, latest_version());
+  const std::uint64_t version = latest + 1;
   MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                        db_.prepare("INSERT INTO change_log (zone, created_at, payload) VALUES (?, ?, ?)"));
-  MCNS_RETURN_IF_ERROR(stmt.bind(zone, format_time(at), sqlite::Blob{payload}));
+                        db_.prepare("INSERT INTO change_log (version, zone, created_at, payload, chain) "
+                                    "VALUES (?, ?, ?, ?, ?)"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(static_cast<std::int64_t>(version), zone, format_time(at), sqlite::Blob{payload},
+                                 to_sql(next_chain(prev, version, payload))));
   MCNS_RETURN_IF_ERROR(stmt.run());
   appended_version_ = static_cast<std::uint64_t>(db_.last_insert_rowid());
+  if (appended_version_ != version) return internal_error("change-log version out of sequence");
   return appended_version_;
 }
 
@@ -445,10 +533,19 @@ StatusOr<std::uint64_t> Store::oldest_version() {
   return result;
 }
 
+StatusOr<std::optional<std::uint64_t>> Store::chain_at(std::uint64_t version) {
+  std::optional<std::uint64_t> chain;
+  MCNS_RETURN_IF_ERROR(read([&](ReadTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(chain, tx.chain_at(version));
+    return ok_status();
+  }));
+  return chain;
+}
+
 StatusOr<std::vector<VersionedChange>> Store::changes_after(std::uint64_t version, std::size_t limit) {
   MCNS_ASSIGN_OR_RETURN(ReaderLease reader, acquire_reader());
   MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                        reader.db().prepare("SELECT version, zone, created_at, payload FROM change_log "
+                        reader.db().prepare("SELECT version, zone, created_at, payload, chain FROM change_log "
                                             "WHERE version > ? ORDER BY version LIMIT ?"));
   // SQLite integers are signed 64-bit; a version beyond that cannot exist.
   auto after = static_cast<std::int64_t>(std::min<std::uint64_t>(version, INT64_MAX));
@@ -464,6 +561,7 @@ StatusOr<std::vector<VersionedChange>> Store::changes_after(std::uint64_t versio
     MCNS_ASSIGN_OR_RETURN(c.created_at, parse_time(stmt.text(2)));
     if (!c.change.ParseFromString(stmt.blob(3)))
       return Status(StatusCode::kDataLoss, str_cat("change-log version ", c.version, " is unreadable"));
+    c.chain = from_sql(stmt.int64(4));
     out.push_back(std::move(c));
   }
   return out;
@@ -474,8 +572,14 @@ StatusOr<std::size_t> Store::compact_change_log(std::size_t keep_last_n) {
   MCNS_RETURN_IF_ERROR(write([&](WriteTx& tx) -> Status {
     MCNS_ASSIGN_OR_RETURN(std::uint64_t latest, tx.latest_version());
     if (latest <= keep_last_n) return ok_status();
+    const std::uint64_t cut = latest - keep_last_n;
+    // The chain of the newest version deleted becomes the base the next rows follow.
+    MCNS_ASSIGN_OR_RETURN(std::optional<std::uint64_t> cut_chain, tx.chain_at(cut));
+    if (!cut_chain) return ok_status();  // compacted there already
+    MCNS_RETURN_IF_ERROR(set_meta_value(writer_, "base_version", static_cast<std::int64_t>(cut)));
+    MCNS_RETURN_IF_ERROR(set_meta_value(writer_, "base_chain", to_sql(*cut_chain)));
     MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt, writer_.prepare("DELETE FROM change_log WHERE version <= ?"));
-    MCNS_RETURN_IF_ERROR(stmt.bind(static_cast<std::int64_t>(latest - keep_last_n)));
+    MCNS_RETURN_IF_ERROR(stmt.bind(static_cast<std::int64_t>(cut)));
     MCNS_RETURN_IF_ERROR(stmt.run());
     deleted = static_cast<std::size_t>(writer_.changes());
     return ok_status();
@@ -487,6 +591,8 @@ StatusOr<Snapshot> Store::read_snapshot() {
   Snapshot snap;
   MCNS_RETURN_IF_ERROR(read([&](ReadTx& tx) -> Status {
     MCNS_ASSIGN_OR_RETURN(snap.version, tx.latest_version());
+    MCNS_ASSIGN_OR_RETURN(auto chain, tx.chain_at(snap.version));
+    snap.chain = chain.value_or(0);
     MCNS_ASSIGN_OR_RETURN(std::vector<Zone> zones, tx.list_zones());
     std::unordered_map<std::int64_t, std::size_t> index;
     for (Zone& z : zones) {
@@ -504,11 +610,13 @@ StatusOr<Snapshot> Store::read_snapshot() {
   return snap;
 }
 
-Status Store::stream_snapshot(std::uint64_t& version, std::uint64_t& total_records,
+Status Store::stream_snapshot(std::uint64_t& version, std::uint64_t& chain, std::uint64_t& total_records,
                               const std::function<Status(const Zone&)>& on_zone,
                               const std::function<Status(const RecordView&)>& on_record) {
   return read([&](ReadTx& tx) -> Status {
     MCNS_ASSIGN_OR_RETURN(version, tx.latest_version());
+    MCNS_ASSIGN_OR_RETURN(auto at, tx.chain_at(version));
+    chain = at.value_or(0);
     // SQLite keeps no row count: counting a million cold rows first would delay the
     // first chunk by seconds. The caller has a better hint (the previous snapshot).
     total_records = 0;

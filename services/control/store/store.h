@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/base/status.h"
@@ -53,6 +54,7 @@ struct StoreOptions {
 // One committed mutation as the watch stream sends it.
 struct VersionedChange {
   std::uint64_t version = 0;
+  std::uint64_t chain = 0;  // the change log's hash chain at this version (chain.h)
   std::string zone;
   domain::Timestamp created_at{};
   mcns::v1::Change change;
@@ -76,6 +78,7 @@ struct RecordView {
 // Every zone with all its records, and the change-log version they correspond to.
 struct Snapshot {
   std::uint64_t version = 0;
+  std::uint64_t chain = 0;  // the chain value of `version`
   std::vector<ZoneContents> zones;  // ordered by name
 };
 
@@ -102,6 +105,15 @@ class ReadTx {
   // The last committed change-log version (0 before the first mutation). Survives
   // compaction.
   StatusOr<std::uint64_t> latest_version();
+  // The chain value of `version` (chain.h): of its change-log row, of the last compacted
+  // version, or the genesis for 0. nullopt when this database cannot vouch for that
+  // version: it was compacted earlier, or this database never had it.
+  StatusOr<std::optional<std::uint64_t>> chain_at(std::uint64_t version);
+  // The last serial published under each zone name that no longer exists (deleted, or
+  // lost to a restore), by name.
+  StatusOr<std::vector<std::pair<std::string, std::uint32_t>>> serial_floors();
+  // The serial floor of one zone name, nullopt if none.
+  StatusOr<std::optional<std::uint32_t>> serial_floor(std::string_view zone_name);
 
  protected:
   sqlite::Db& db_;
@@ -132,6 +144,13 @@ class WriteTx : public ReadTx {
                                         domain::Timestamp at);
   // The version appended by this transaction, 0 if none.
   std::uint64_t appended_version() const noexcept { return appended_version_; }
+
+  // Raises the serial floor of `zone_name` to `serial` (kept if already higher in
+  // RFC 1982 order).
+  Status raise_serial_floor(std::string_view zone_name, std::uint32_t serial);
+  // Makes the next appended version at least `version` + 1 (a restore: versions are never
+  // numbered again, even across databases).
+  Status raise_version_floor(std::uint64_t version);
 
  private:
   std::uint64_t appended_version_ = 0;
@@ -171,6 +190,8 @@ class Store {
   StatusOr<std::uint64_t> oldest_version();
   // Up to `limit` changes with version > `version`, in version order.
   StatusOr<std::vector<VersionedChange>> changes_after(std::uint64_t version, std::size_t limit);
+  // ReadTx::chain_at in its own read transaction.
+  StatusOr<std::optional<std::uint64_t>> chain_at(std::uint64_t version);
   // Deletes every change-log row except the last `keep_last_n`; returns how many were
   // deleted. latest_version() is unchanged and versions are never reused.
   StatusOr<std::size_t> compact_change_log(std::size_t keep_last_n);
@@ -178,10 +199,10 @@ class Store {
   // the version of that data.
   StatusOr<Snapshot> read_snapshot();
   // The same data streamed in one read transaction, for large snapshots: `version` and
-  // `total_records` (a sizing hint; 0 when unknown) are set first, then for each zone (name order) `on_zone` and
+  // `chain` and `total_records` (a sizing hint; 0 when unknown) are set first, then for each zone (name order) `on_zone` and
   // `on_record` for each of its records (name, type, value order). Nothing is copied
   // beyond what the callbacks keep; a callback's error stops the stream and is returned.
-  Status stream_snapshot(std::uint64_t& version, std::uint64_t& total_records,
+  Status stream_snapshot(std::uint64_t& version, std::uint64_t& chain, std::uint64_t& total_records,
                          const std::function<Status(const domain::Zone&)>& on_zone,
                          const std::function<Status(const RecordView&)>& on_record);
 

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "common/base/strings.h"
+#include "services/control/store/chain.h"
 #include "services/control/store/test_support.h"
 
 namespace mcns::control::store {
@@ -69,7 +70,7 @@ std::set<RecordKey> all_records(Store& store) {
 TEST_F(StoreTest, FreshDatabaseHoldsExactlyTheSeed) {
   auto store = open_store();
   ASSERT_TRUE(store);
-  EXPECT_EQ(*store->schema_version(), 2);
+  EXPECT_EQ(*store->schema_version(), 3);
   EXPECT_EQ(*store->latest_version(), 0u);
 
   auto snap = store->read_snapshot();
@@ -157,7 +158,7 @@ TEST_F(StoreTest, OlderSchemaUpgradesInPlace) {
   }
   auto store = open_store();
   ASSERT_TRUE(store);
-  EXPECT_EQ(*store->schema_version(), 2);
+  EXPECT_EQ(*store->schema_version(), 3);
   auto snap = store->read_snapshot();
   ASSERT_TRUE(snap.ok());
   ASSERT_EQ(snap->zones.size(), 2u);
@@ -174,7 +175,7 @@ TEST_F(StoreTest, NewerSchemaIsRefused) {
   {
     auto db = sqlite::Db::open(path_);
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(db->exec("INSERT INTO schema_migrations VALUES (3, 'from the future', '2030-01-01T00:00:00Z')").ok());
+    ASSERT_TRUE(db->exec("INSERT INTO schema_migrations VALUES (4, 'from the future', '2030-01-01T00:00:00Z')").ok());
   }
   auto store = Store::open(path_);
   ASSERT_FALSE(store.ok());
@@ -287,6 +288,124 @@ TEST_F(StoreTest, CompactionKeepsTheLastNAndNeverReusesVersions) {
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(*v, 11u);
   EXPECT_EQ(*store->oldest_version(), 11u);
+}
+
+TEST_F(StoreTest, EveryVersionHasAChainValueThatFollowsThePreviousOne) {
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  auto genesis = store->chain_at(0);
+  ASSERT_TRUE(genesis.ok() && genesis->has_value());
+  std::uint64_t prev = **genesis;
+  for (int i = 1; i <= 5; ++i) ASSERT_EQ(*add_host(*store, "mcp.metacircular.net", i), static_cast<std::uint64_t>(i));
+  auto changes = store->changes_after(0, 10);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 5u);
+  for (const auto& c : *changes) {
+    std::string payload;
+    ASSERT_TRUE(c.change.SerializeToString(&payload));
+    EXPECT_EQ(c.chain, next_chain(prev, c.version, payload)) << c.version;
+    EXPECT_EQ(*store->chain_at(c.version), std::optional<std::uint64_t>(c.chain));
+    prev = c.chain;
+  }
+  EXPECT_EQ(*store->chain_at(6), std::nullopt);  // never had it
+  auto snap = store->read_snapshot();
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ(snap->version, 5u);
+  EXPECT_EQ(snap->chain, prev);
+}
+
+TEST_F(StoreTest, TheChainSurvivesCompaction) {
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(add_host(*store, "mcp.metacircular.net", i).ok());
+  auto at7 = *store->chain_at(7);
+  auto at10 = *store->chain_at(10);
+  ASSERT_EQ(*store->compact_change_log(3), 7u);
+  // The newest compacted version still vouches for itself (a frontend at exactly 7
+  // resumes without a snapshot); older ones cannot.
+  EXPECT_EQ(*store->chain_at(7), at7);
+  EXPECT_EQ(*store->chain_at(6), std::nullopt);
+  EXPECT_EQ(*store->chain_at(10), at10);
+  // Compacting everything, then writing: the next row follows the base.
+  ASSERT_EQ(*store->compact_change_log(0), 3u);
+  EXPECT_EQ(*store->chain_at(10), at10);
+  ASSERT_EQ(*add_host(*store, "mcp.metacircular.net", 11), 11u);
+  auto changes = store->changes_after(10, 1);
+  ASSERT_TRUE(changes.ok() && changes->size() == 1u);
+  std::string payload;
+  ASSERT_TRUE(changes->front().change.SerializeToString(&payload));
+  EXPECT_EQ(changes->front().chain, next_chain(*at10, 11, payload));
+}
+
+TEST_F(StoreTest, ACopyThatGoesItsOwnWayHasAnotherChainAtTheSameVersion) {
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(add_host(*store, "mcp.metacircular.net", 1).ok());
+  std::string copy_path = dir_.file("copy.db");
+  ASSERT_TRUE(store->vacuum_into(copy_path).ok());
+  ASSERT_TRUE(add_host(*store, "mcp.metacircular.net", 2).ok());
+  auto copy = Store::open(copy_path);
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(*(*copy)->chain_at(1), *store->chain_at(1));  // shared history
+  ASSERT_TRUE(add_host(**copy, "mcp.metacircular.net", 3).ok());
+  EXPECT_NE(*(*copy)->chain_at(2), *store->chain_at(2));   // same version, other change
+  // Another database entirely: another genesis.
+  auto other = Store::open(dir_.file("other.db"));
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(*(*other)->chain_at(0), *store->chain_at(0));
+}
+
+TEST_F(StoreTest, AnUpgradeChainsTheChangesAlreadyLogged) {
+  {
+    auto db = sqlite::Db::open(path_);
+    ASSERT_TRUE(db.ok());
+    auto list = migrations(clock_.as_clock());
+    ASSERT_TRUE(sqlite::migrate(*db, std::span(list).first(2)).ok());
+    mcns::v1::Change change;
+    change.add_ops()->set_zone_delete("example.org");
+    std::string payload;
+    ASSERT_TRUE(change.SerializeToString(&payload));
+    for (int i = 0; i < 3; ++i) {
+      auto stmt = db->prepare("INSERT INTO change_log (zone, created_at, payload) VALUES ('x', '2026-01-01T00:00:00Z', ?)");
+      ASSERT_TRUE(stmt.ok());
+      ASSERT_TRUE(stmt->bind(sqlite::Blob{payload}).ok());
+      ASSERT_TRUE(stmt->run().ok());
+    }
+    ASSERT_TRUE(db->exec("DELETE FROM change_log WHERE version = 1").ok());  // compacted before the upgrade
+  }
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  auto base = *store->chain_at(1), at2 = *store->chain_at(2), at3 = *store->chain_at(3);
+  ASSERT_TRUE(base && at2 && at3);
+  auto changes = store->changes_after(1, 10);
+  ASSERT_TRUE(changes.ok() && changes->size() == 2u);
+  std::string payload;
+  ASSERT_TRUE((*changes)[0].change.SerializeToString(&payload));
+  EXPECT_EQ(*at2, next_chain(*base, 2, payload));
+  EXPECT_EQ(*at3, next_chain(*at2, 3, payload));
+  ASSERT_EQ(*add_host(*store, "mcp.metacircular.net", 1), 4u);
+  EXPECT_TRUE(store->chain_at(4)->has_value());
+}
+
+TEST_F(StoreTest, SerialFloorsOnlyMoveForwardAndVersionFloorsSkipAhead) {
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->write([](WriteTx& tx) -> Status {
+    MCNS_RETURN_IF_ERROR(tx.raise_serial_floor("gone.example", 2026010105));
+    MCNS_RETURN_IF_ERROR(tx.raise_serial_floor("gone.example", 2025010101));  // older: kept
+    MCNS_RETURN_IF_ERROR(tx.raise_serial_floor("wrap.example", 4294967295u));
+    MCNS_RETURN_IF_ERROR(tx.raise_serial_floor("wrap.example", 5));  // after the wrap (RFC 1982)
+    return tx.raise_version_floor(41);
+  }).ok());
+  std::vector<std::pair<std::string, std::uint32_t>> floors;
+  ASSERT_TRUE(store->read([&](ReadTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(floors, tx.serial_floors());
+    return ok_status();
+  }).ok());
+  EXPECT_EQ(floors, (std::vector<std::pair<std::string, std::uint32_t>>{{"gone.example", 2026010105u},
+                                                                        {"wrap.example", 5u}}));
+  EXPECT_EQ(*store->latest_version(), 41u);
+  EXPECT_EQ(*add_host(*store, "mcp.metacircular.net", 1), 42u);
 }
 
 TEST_F(StoreTest, SnapshotVersionMatchesItsData) {

@@ -72,10 +72,11 @@ void WatchClient::set_error(const Status& status) {
   state_.last_error = status.to_string();
 }
 
-void WatchClient::mark_applied(std::uint64_t version, bool snapshot) {
+void WatchClient::mark_applied(std::uint64_t version, std::optional<std::uint64_t> chain, bool snapshot) {
   std::lock_guard lock(mu_);
   applied_in_stream_ = true;
   state_.version = version;
+  state_.chain = chain;
   state_.ready = true;
   if (snapshot) ++state_.snapshots;
   last_change_ = Clock::now();
@@ -122,6 +123,13 @@ void WatchClient::run() {
   }
 }
 
+namespace {
+std::optional<std::uint64_t> chain_of(const mcns::v1::WatchEvent& event) {
+  if (!event.has_chain()) return std::nullopt;
+  return event.chain();
+}
+}  // namespace
+
 Status WatchClient::apply_snapshot(mcns::v1::WatchEvent& event, const std::function<bool(mcns::v1::WatchEvent&)>& next,
                                    bool ready, std::size_t& records) {
   const std::uint64_t version = event.version();
@@ -157,7 +165,7 @@ Status WatchClient::apply_snapshot(mcns::v1::WatchEvent& event, const std::funct
     }
   }
   if (!s.ok()) return s;
-  mark_applied(version, true);
+  mark_applied(version, chain_of(event), true);
   // The messages and the builder's scratch space are freed now: give the pages back so a
   // resync does not leave the process at its peak size.
   malloc_trim(0);
@@ -176,6 +184,7 @@ Status WatchClient::stream_once() {
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", str_cat("Bearer ", token));
   std::uint64_t applied = 0;
+  std::optional<std::uint64_t> applied_chain;
   bool ready = false;
   {
     std::lock_guard lock(mu_);
@@ -183,6 +192,7 @@ Status WatchClient::stream_once() {
     active_ = &ctx;
     last_message_ = Clock::now();
     applied = state_.version;
+    applied_chain = state_.chain;
     ready = state_.ready;
   }
   struct Clear {
@@ -195,6 +205,7 @@ Status WatchClient::stream_once() {
 
   mcns::v1::WatchRequest request;
   request.set_after_version(ready ? applied : 0);
+  if (ready && applied_chain) request.set_after_chain(*applied_chain);
   request.set_frontend(options_.frontend_name);
   auto stub = mcns::v1::SyncService::NewStub(chan);
   auto reader = stub->Watch(&ctx, request);
@@ -262,7 +273,7 @@ Status WatchClient::stream_once() {
           failure = Status(s.code(), str_cat("change ", event.version(), ": ", s.message()));
           break;
         }
-        mark_applied(event.version(), false);
+        mark_applied(event.version(), chain_of(event), false);
         applied = event.version();
         log::debug("watch: applied change ", applied);
         break;

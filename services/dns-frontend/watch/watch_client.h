@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -54,6 +55,9 @@ struct WatchOptions {
 
 struct WatchState {
   std::uint64_t version = 0;  // last applied version
+  // The control's chain value at `version` (absent from a first-release control): sent
+  // back on reconnect so that a control with another history sends a full snapshot.
+  std::optional<std::uint64_t> chain;
   bool connected = false;     // the stream is up and has delivered a message
   bool ready = false;         // a first snapshot has been applied
   double last_change_age_seconds = -1;  // since the last applied snapshot/change; -1: never
@@ -83,7 +87,7 @@ class WatchClient {
   Status apply_snapshot(mcns::v1::WatchEvent& event, const std::function<bool(mcns::v1::WatchEvent&)>& next,
                         bool ready, std::size_t& records);
   std::shared_ptr<grpc::Channel> channel();
-  void mark_applied(std::uint64_t version, bool snapshot);
+  void mark_applied(std::uint64_t version, std::optional<std::uint64_t> chain, bool snapshot);
   void watchdog();
   void set_error(const Status& status);
 

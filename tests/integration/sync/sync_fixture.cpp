@@ -110,13 +110,23 @@ void SyncTest::SetUp() {
 
 void SyncTest::TearDown() {}
 
-std::unique_ptr<ControlProcess> SyncTest::start_control(std::uint16_t rest_port, std::uint16_t grpc_port) {
+std::unique_ptr<ControlProcess> SyncTest::start_control(std::uint16_t rest_port, std::uint16_t grpc_port,
+                                                        const std::string& database) {
   ControlOptions o;
+  o.database = database;
   o.auth_mode = "local";
   o.local_tokens_file = dir_.file("tokens.toml");
   if (rest_port) o.env["PORT"] = std::to_string(rest_port);
   if (grpc_port) o.env["PORT_GRPC"] = std::to_string(grpc_port);
   return ControlProcess::start(dir_, o);
+}
+
+bool SyncTest::restart_control_on_same_ports(const std::string& database) {
+  std::uint16_t rest_port = control_->rest_port(), grpc_port = control_->grpc_port();
+  control_ = start_control(rest_port, grpc_port, database);
+  if (!control_) return false;
+  rest_ = std::make_unique<RestClient>(control_->rest_url(), test_pki().ca_cert);
+  return true;
 }
 
 std::unique_ptr<dns::DnsProcess> SyncTest::start_frontend(const std::string& token) {

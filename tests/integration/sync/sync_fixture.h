@@ -49,7 +49,11 @@ class SyncTest : public ::testing::Test {
   void TearDown() override;
 
   // Starts (or restarts, on the same ports and database) the control plane.
-  std::unique_ptr<ControlProcess> start_control(std::uint16_t rest_port = 0, std::uint16_t grpc_port = 0);
+  std::unique_ptr<ControlProcess> start_control(std::uint16_t rest_port = 0, std::uint16_t grpc_port = 0,
+                                                const std::string& database = "");
+  // Starts the control again on the same ports (after stop()), with `database` (default:
+  // the same file), and points rest_ at it.
+  bool restart_control_on_same_ports(const std::string& database = "");
   // A frontend following the control with `token` (default: the mcns-dns account's).
   std::unique_ptr<dns::DnsProcess> start_frontend(const std::string& token = "");
   bool ready(const dns::DnsProcess& frontend) const;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <sstream>
 
 #include "common/base/strings.h"
 #include "tests/integration/sync/sync_fixture.h"
@@ -229,6 +230,201 @@ TEST_F(SyncTest, ASnapshotRestoredAfterTheDatabaseIsDestroyedIsServedAgain) {
   EXPECT_EQ(ask(fresh->dns_port(), fqdn("kept"), "A").rrs, std::set<std::string>{"a 10.0.3.1"});
   EXPECT_EQ(ask(fresh->dns_port(), fqdn("metacrypt"), "A").rrs.size(), 2u);
   EXPECT_EQ(rest_->get(str_cat("/v1/zones/", kZone, "/records?name=kept"), admin_token_).json()["records"].size(), 1u);
+}
+
+// ---- one timeline: a restore never splits the fleet ----
+
+// What the database says about each of `names` in the test zone: its A values (empty:
+// absent), read through the REST API.
+std::map<std::string, std::set<std::string>> database_view(RestClient& rest, const std::string& token,
+                                                           const std::vector<std::string>& names) {
+  std::map<std::string, std::set<std::string>> out;
+  auto all = rest.get(str_cat("/v1/zones/", SyncTest::kZone, "/records?type=A"), token).json();
+  for (const auto& n : names) out[n];
+  for (const auto& r : all["records"]) {
+    auto name = r["Name"].get<std::string>();
+    if (out.count(name)) out[name].insert(str_cat("a ", r["Value"].get<std::string>()));
+  }
+  return out;
+}
+
+std::map<std::string, std::set<std::string>> frontend_view(const dns::DnsProcess& f,
+                                                           const std::vector<std::string>& names) {
+  std::map<std::string, std::set<std::string>> out;
+  for (const auto& n : names) out[n] = ask(f.dns_port(), fqdn(n), "A").rrs;
+  return out;
+}
+
+std::uint32_t served_serial(const dns::DnsProcess& f) {
+  auto soa = ask(f.dns_port(), SyncTest::kZone, "SOA");
+  if (soa.rrs.size() != 1) return 0;
+  // "soa ns. admin. SERIAL ..."
+  std::istringstream words(*soa.rrs.begin());
+  std::string w;
+  for (int i = 0; i < 4 && words >> w; ++i) {
+  }
+  return static_cast<std::uint32_t>(std::stoul(w));
+}
+
+// The drill of the restore bug: two frontends, a backup, two writes after it, the control
+// stopped and the backup restored while one frontend is frozen (SIGSTOP), three new writes.
+// Both frontends must end equal to the database: the two lost records gone, the three new
+// ones there. `restore` puts the backup in place (the command, or a plain file copy).
+struct Drill {
+  // Frozen while its stream to the old control is still open (the control's drain then
+  // waits for it), or only once the control is down.
+  bool freeze_before_stop = true;
+  std::unique_ptr<dns::DnsProcess> running, frozen;
+  std::uint32_t serial_before = 0;  // served before the restore
+};
+void restore_drill(Drill& d, TempDir& dir, std::unique_ptr<ControlProcess>& control, std::unique_ptr<RestClient>& rest,
+                   const std::string& admin, const std::function<bool(const std::string& backup)>& restore,
+                   const std::function<std::unique_ptr<dns::DnsProcess>()>& start_frontend,
+                   const std::function<bool()>& restart) {
+  auto& running = d.running = start_frontend();
+  auto& frozen = d.frozen = start_frontend();
+  ASSERT_TRUE(running && frozen);
+  auto create = [&](const std::string& name, const std::string& value) {
+    return rest->post(str_cat("/v1/zones/", SyncTest::kZone, "/records"),
+                      {{"name", name}, {"type", "A"}, {"value", value}, {"ttl", 300}}, admin)
+        .status;
+  };
+  ASSERT_EQ(create("kept", "10.7.0.1"), 201);
+  std::string backup = dir.file(str_cat("backup-", std::rand(), ".db"));
+  std::string cmd = str_cat(binary_path("mcns-control"), " snapshot --config ", control->config_path(), " --out ",
+                            backup, " 2>&1");
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  ASSERT_EQ(create("lost1", "10.7.0.2"), 201);
+  ASSERT_EQ(create("lost2", "10.7.0.3"), 201);
+  for (auto* f : {running.get(), frozen.get()})
+    ASSERT_TRUE(eventually([&] { return ask(f->dns_port(), fqdn("lost2"), "A").rcode == 0; }));
+  d.serial_before = served_serial(*running);
+  ASSERT_GT(d.serial_before, 0u);
+
+  if (d.freeze_before_stop) ASSERT_EQ(::kill(frozen->pid(), SIGSTOP), 0);
+  ASSERT_EQ(control->stop(SIGTERM), 0);
+  if (!d.freeze_before_stop) ASSERT_EQ(::kill(frozen->pid(), SIGSTOP), 0);
+  ASSERT_TRUE(restore(backup));
+  ASSERT_TRUE(restart());
+  ASSERT_EQ(create("new1", "10.7.1.1"), 201);
+  ASSERT_EQ(create("new2", "10.7.1.2"), 201);
+  ASSERT_EQ(create("new3", "10.7.1.3"), 201);
+  ASSERT_EQ(::kill(frozen->pid(), SIGCONT), 0);
+
+  const std::vector<std::string> names = {"kept", "lost1", "lost2", "new1", "new2", "new3"};
+  auto truth = database_view(*rest, admin, names);
+  EXPECT_EQ(truth["kept"], std::set<std::string>{"a 10.7.0.1"});
+  EXPECT_TRUE(truth["lost1"].empty() && truth["lost2"].empty());
+  EXPECT_EQ(truth["new3"], std::set<std::string>{"a 10.7.1.3"});
+  for (auto* f : {running.get(), frozen.get()}) {
+    EXPECT_TRUE(eventually([&] { return frontend_view(*f, names) == truth; }, 10s))
+        << "frontend on port " << f->dns_port() << " serves another history\n"
+        << f->log();
+  }
+}
+
+TEST_F(SyncTest, RestoringABackupWithTheCommandNeverSplitsTheFleetAndMovesSerialsForward) {
+  Drill drill;
+  restore_drill(
+      drill, dir_, control_, rest_, admin_token_,
+      [&](const std::string& backup) {
+        std::string cmd = str_cat(binary_path("mcns-control"), " restore --config ", control_->config_path(), " ",
+                                  backup, " 2>&1");
+        return std::system(cmd.c_str()) == 0;
+      },
+      [&] { return start_frontend(); }, [&] { return restart_control_on_same_ports(); });
+  if (HasFatalFailure()) return;
+  // Serials went forward past what was served before the restore (secondaries follow),
+  // and versions continue: 3 changes before the stop, the restore's serial move, 3 after.
+  for (auto* f : {drill.running.get(), drill.frozen.get()}) EXPECT_GT(served_serial(*f), drill.serial_before);
+  EXPECT_EQ(metric(plain_http_get(control_->metrics_port(), "/metrics"), "mcns_store_version"), 7);
+  // The replaced database is kept beside the restored one.
+  bool kept = false;
+  for (const auto& entry : fs::directory_iterator(dir_.path()))
+    kept = kept || entry.path().filename().string().starts_with("mcns.db.before-restore-");
+  EXPECT_TRUE(kept);
+}
+
+TEST_F(SyncTest, RestoringABackupByCopyingTheFileNeverSplitsTheFleet) {
+  // The chain alone protects the frontends, even when an operator copies the file by hand.
+  Drill drill;
+  drill.freeze_before_stop = false;
+  restore_drill(
+      drill, dir_, control_, rest_, admin_token_,
+      [&](const std::string& backup) {
+        for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(dir_.file(str_cat("mcns.db", suffix)));
+        fs::copy_file(backup, dir_.file("mcns.db"));
+        return true;
+      },
+      [&] { return start_frontend(); }, [&] { return restart_control_on_same_ports(); });
+}
+
+TEST_F(SyncTest, AFrontendThatFollowedAnotherDatabaseConvergesOnANewOne) {
+  auto f = start_frontend();
+  ASSERT_TRUE(f);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(create(str_cat("old", i), "A", str_cat("10.8.0.", i)).status, 201);
+  ASSERT_TRUE(caught_up(*f));
+  ASSERT_EQ(control_->stop(SIGTERM), 0);
+  ASSERT_EQ(::kill(f->pid(), SIGSTOP), 0);
+  // Same ports, a brand-new database that reaches past the frontend's version with other
+  // changes before the frontend comes back.
+  ASSERT_TRUE(restart_control_on_same_ports(dir_.file("fresh.db")));
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(create(str_cat("new", i), "A", str_cat("10.8.1.", i)).status, 201);
+  ASSERT_EQ(::kill(f->pid(), SIGCONT), 0);
+  const std::vector<std::string> names = {"old0", "old1", "old2", "new0", "new4"};
+  auto truth = database_view(*rest_, admin_token_, names);
+  EXPECT_TRUE(truth["old0"].empty());
+  EXPECT_EQ(truth["new4"], std::set<std::string>{"a 10.8.1.4"});
+  EXPECT_TRUE(eventually([&] { return frontend_view(*f, names) == truth; }, 10s)) << f->log();
+}
+
+TEST_F(SyncTest, RestoreRefusesWhileTheServerRunsAndWithoutABackup) {
+  std::string backup = dir_.file("b.db");
+  std::string snap = str_cat(binary_path("mcns-control"), " snapshot --config ", control_->config_path(), " --out ",
+                             backup, " >/dev/null 2>&1");
+  ASSERT_EQ(std::system(snap.c_str()), 0);
+  auto restore = [&](const std::string& file, std::string& out) {
+    std::string cmd = str_cat(binary_path("mcns-control"), " restore --config ", control_->config_path(), " ", file,
+                              " 2>&1");
+    FILE* p = ::popen(cmd.c_str(), "r");
+    char buf[512];
+    out.clear();
+    while (p && std::fgets(buf, sizeof buf, p)) out += buf;
+    int status = p ? ::pclose(p) : -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  std::string out;
+  EXPECT_EQ(restore(backup, out), 1);
+  EXPECT_NE(out.find("mcns-control server is running on"), std::string::npos) << out;
+  EXPECT_EQ(restore(dir_.file("missing.db"), out), 2);
+  EXPECT_NE(out.find("cannot read backup"), std::string::npos) << out;
+  // Nothing changed: the server still answers from the same database.
+  EXPECT_EQ(create("still-here", "A", "10.9.9.9").status, 201);
+  // A second server on the same database is refused too.
+  ControlOptions o;
+  o.auth_mode = "local";
+  o.local_tokens_file = dir_.file("tokens.toml");
+  auto second = ControlProcess::launch(dir_, o);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->wait_exit(), 1);
+  EXPECT_NE(second->log_text().find("another mcns-control server is using it"), std::string::npos)
+      << second->log_text();
+}
+
+TEST_F(SyncTest, AnOrdinaryControlRestartSendsNoSnapshot) {
+  auto a = start_frontend();
+  auto b = start_frontend();
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(create("before-restart", "A", "10.9.0.1").status, 201);
+  ASSERT_TRUE(caught_up(*a) && caught_up(*b));
+  ASSERT_EQ(control_->stop(SIGTERM), 0);
+  ASSERT_TRUE(restart_control_on_same_ports());
+  ASSERT_EQ(create("after-restart", "A", "10.9.0.2").status, 201);
+  for (auto* f : {a.get(), b.get()})
+    EXPECT_TRUE(eventually([&] { return ask(f->dns_port(), fqdn("after-restart"), "A").rcode == 0; }));
+  auto metrics = plain_http_get(control_->metrics_port(), "/metrics");
+  EXPECT_EQ(metric(metrics, "mcns_watch_streams"), 2);
+  EXPECT_EQ(metric(metrics, "mcns_watch_snapshots_total"), 0) << metrics;
 }
 
 }  // namespace
