@@ -114,6 +114,18 @@ class Reader {
     return ok_status();
   }
 
+  Status boolean(std::string_view section, std::string_view key, bool& out) {
+    if (auto e = env_(env_name(section, key))) {
+      if (*e == "true" || *e == "1") out = true;
+      else if (*e == "false" || *e == "0") out = false;
+      else return error(str_cat(env_name(section, key), " must be true or false, got \"", *e, "\""));
+    } else if (const toml::value* v = find(section, key)) {
+      if (!v->is_boolean()) return error(str_cat(where(section, key), " must be true or false"));
+      out = v->as_boolean();
+    }
+    return ok_status();
+  }
+
   std::vector<std::string> unknown_keys() const {
     std::vector<std::string> out;
     if (!root_.is_table()) return out;
@@ -256,6 +268,9 @@ StatusOr<ControlConfig> load_control(const std::string& path, const Environment&
   MCNS_RETURN_IF_ERROR(r.string("server", "grpc_addr", c.server.grpc_addr));
   MCNS_RETURN_IF_ERROR(r.string("server", "tls_cert", c.server.tls_cert, true));
   MCNS_RETURN_IF_ERROR(r.string("server", "tls_key", c.server.tls_key, true));
+  MCNS_RETURN_IF_ERROR(r.integer("server", "max_connections", c.server.max_connections, 1, 1000000));
+  MCNS_RETURN_IF_ERROR(
+      r.integer("server", "max_connections_per_client", c.server.max_connections_per_client, 1, 1000000));
   MCNS_RETURN_IF_ERROR(r.string("database", "path", c.database.path, true));
   MCNS_RETURN_IF_ERROR(r.string("mcias", "server_url", c.mcias.server_url));
   MCNS_RETURN_IF_ERROR(r.string("mcias", "ca_cert", c.mcias.ca_cert));
@@ -303,6 +318,11 @@ StatusOr<DnsConfig> load_dns(const std::string& path, const Environment& env,
   DnsConfig c;
   MCNS_RETURN_IF_ERROR(r.list("dns", "listen", c.dns.listen, true));
   MCNS_RETURN_IF_ERROR(r.integer("dns", "threads", c.dns.threads, 0, 256));
+  MCNS_RETURN_IF_ERROR(r.integer("dns", "tcp_max_per_client", c.dns.tcp_max_per_client, 1, 65535));
+  MCNS_RETURN_IF_ERROR(r.integer("dns", "tcp_max_connections", c.dns.tcp_max_connections, 1, 1000000));
+  MCNS_RETURN_IF_ERROR(r.integer("dns", "rrl_responses_per_second", c.dns.rrl_responses_per_second, 0, 1000000));
+  MCNS_RETURN_IF_ERROR(r.integer("dns", "rrl_slip", c.dns.rrl_slip, 0, 100));
+  MCNS_RETURN_IF_ERROR(r.string("dns", "cookie_secret_file", c.dns.cookie_secret_file));
   for (const auto& l : c.dns.listen) MCNS_RETURN_IF_ERROR(check_addr(r, "dns", "listen", l, false));
 
   if (r.has_section("control", {"grpc_addr", "ca_cert", "token_file"})) {
@@ -318,6 +338,7 @@ StatusOr<DnsConfig> load_dns(const std::string& path, const Environment& env,
   MCNS_RETURN_IF_ERROR(r.list("forward", "allow", c.forward.allow));
   MCNS_RETURN_IF_ERROR(r.integer("forward", "max_ttl", c.forward.max_ttl, 0, 604800));
   MCNS_RETURN_IF_ERROR(r.integer("forward", "max_entries", c.forward.max_entries, 0, 100000000));
+  MCNS_RETURN_IF_ERROR(r.integer("forward", "max_bytes", c.forward.max_bytes, 4096, std::int64_t{1} << 40));
   for (auto& u : c.forward.upstreams) {
     // A bare address means port 53.
     if (is_ip_literal(u)) u = u.find(':') != std::string::npos ? str_cat("[", u, "]:53") : str_cat(u, ":53");
@@ -329,6 +350,7 @@ StatusOr<DnsConfig> load_dns(const std::string& path, const Environment& env,
 
   MCNS_RETURN_IF_ERROR(r.list("zones", "files", c.zones.files));
   MCNS_RETURN_IF_ERROR(r.string("process", "user", c.process.user));
+  MCNS_RETURN_IF_ERROR(r.boolean("process", "allow_root", c.process.allow_root));
   MCNS_RETURN_IF_ERROR(r.string("metrics", "listen_addr", c.metrics.listen_addr));
   MCNS_RETURN_IF_ERROR(r.string("log", "level", c.log.level));
   MCNS_RETURN_IF_ERROR(check_addr(r, "metrics", "listen_addr", c.metrics.listen_addr, true));

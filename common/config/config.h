@@ -36,6 +36,10 @@ struct ControlConfig {
     std::string grpc_addr = ":9443";
     std::string tls_cert;  // required
     std::string tls_key;   // required
+    // REST connections at once (SPEC 16); at the cap the oldest idle ones are closed.
+    std::uint32_t max_connections = 1024;
+    // REST connections from one client address; one more is closed before TLS.
+    std::uint32_t max_connections_per_client = 64;
   } server;
   struct Database {
     std::string path;  // required
@@ -66,6 +70,18 @@ struct DnsConfig {
   struct Dns {
     std::vector<std::string> listen;  // required, non-empty
     int threads = 0;                  // 0: one per core
+    // TCP connections from one client address (SPEC 16); the oldest idle one is closed
+    // first when a new one would pass it.
+    std::uint32_t tcp_max_per_client = 32;
+    // TCP connections per worker at once; under pressure idle timeouts shorten
+    // (RFC 7766 6.2.3).
+    std::uint32_t tcp_max_connections = 256;
+    // Response rate limiting per /24 (IPv4) or /56 (IPv6); 0 = off. Every rrl_slip-th
+    // limited answer goes out truncated, the others are dropped (0: drop all).
+    std::uint32_t rrl_responses_per_second = 0;
+    std::uint32_t rrl_slip = 2;
+    // 128-bit DNS Cookie secret (hex) shared by all frontends; empty: random per process.
+    std::string cookie_secret_file;
   } dns;
   struct Control {
     std::string grpc_addr;   // required when [control] is present
@@ -78,12 +94,17 @@ struct DnsConfig {
     std::vector<std::string> allow = {"127.0.0.0/8", "::1/128"};
     std::uint32_t max_ttl = 300;
     std::uint32_t max_entries = 100000;
+    // Bytes of cached answers, one bound for all workers (SPEC 16).
+    std::uint64_t max_bytes = 64ull << 20;
   } forward;
   struct Zones {
     std::vector<std::string> files;
   } zones;
   struct Process {
     std::string user;  // empty: keep the current user
+    // Started as root without `user`: refuse to keep root unless this is set (container
+    // images whose root is an unprivileged user namespace).
+    bool allow_root = false;
   } process;
   struct Metrics {
     std::string listen_addr = "127.0.0.1:9153";  // empty: no metrics listener
