@@ -29,6 +29,7 @@
 #include "services/control/grpc/grpc_server.h"
 #include "services/control/rest/https_server.h"
 #include "services/control/rest/router.h"
+#include "services/control/auth/access.h"
 #include "services/control/store/store.h"
 
 namespace mcns::control::app {
@@ -153,9 +154,12 @@ int run_server(const config::ControlConfig& config) {
   };
   // SyncService.Watch: the method map lets any authenticated caller in; the service
   // then asks zones.authorize_watch() ([sync] allowed_accounts and admins).
-  feed::WatchService watch_service(change_feed, zones, [&authenticator](grpc::CallbackServerContext* ctx) {
-    return grpcapi::caller(*ctx, **authenticator);
-  });
+  feed::WatchService watch_service(
+      change_feed, zones, [&authenticator](std::string_view authorization) -> StatusOr<auth::Principal> {
+        MCNS_ASSIGN_OR_RETURN(auto who,
+                              auth::check_access(**authenticator, auth::Access::kAuthenticated, authorization));
+        return *std::move(who);
+      });
   grpc_options.extra_services.push_back(&watch_service);
   auto grpc = grpcapi::GrpcServer::start(grpc_options, zones, **authenticator);
   if (!grpc.ok()) return fail("grpc", grpc.status());
@@ -182,6 +186,9 @@ int run_server(const config::ControlConfig& config) {
       Status s = (*authenticator)->reload();
       if (s.ok()) log::info("SIGHUP: reloaded ", (*authenticator)->mode(), " authentication");
       else log::error("SIGHUP: reload failed, keeping the previous tokens: ", s.message());
+      // Open watch streams are checked against the new tokens at once, not at the next
+      // periodic check.
+      if (s.ok()) watch_service.recheck();
       continue;
     }
     log::info("received ", sig == SIGINT ? "SIGINT" : "SIGTERM", ", draining (up to ",

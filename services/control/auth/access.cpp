@@ -21,11 +21,26 @@ std::string_view bearer_token(std::string_view authorization) noexcept {
   return trim(v.substr(kScheme.size() + 1));
 }
 
+bool is_bearer_token_syntax(std::string_view token) noexcept {
+  std::size_t i = 0;
+  for (; i < token.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(token[i]);
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+              c == '_' || c == '~' || c == '+' || c == '/';
+    if (!ok) break;
+  }
+  if (i == 0) return false;
+  for (; i < token.size(); ++i)
+    if (token[i] != '=') return false;
+  return true;
+}
+
 StatusOr<std::optional<Principal>> check_access(Authenticator& authenticator, Access access,
                                                 std::optional<std::string_view> authorization) {
   if (access == Access::kPublic) return std::optional<Principal>();
   std::string_view token = authorization ? bearer_token(*authorization) : std::string_view();
   if (token.empty()) return unauthenticated("missing bearer token");
+  if (!is_bearer_token_syntax(token)) return unauthenticated("malformed bearer token");
   MCNS_ASSIGN_OR_RETURN(Principal who, authenticator.authenticate(token));
   if (access == Access::kAdmin && !who.is_admin())
     return permission_denied(str_cat("permission denied: \"", who.username, "\" may not do this (admin role required)"));

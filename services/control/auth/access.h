@@ -24,6 +24,12 @@ std::string_view access_name(Access access) noexcept;
 // case-insensitively, surrounding blanks ignored); empty when absent or another scheme.
 std::string_view bearer_token(std::string_view authorization) noexcept;
 
+// Whether `token` has the RFC 6750 §2.1 syntax (b64token: letters, digits, "-._~+/",
+// then "=" padding). Anything else is refused as malformed before any identity provider
+// is asked: such a token cannot be valid, and bytes that are not even UTF-8 would not
+// survive the JSON of an MCIAS request.
+bool is_bearer_token_syntax(std::string_view token) noexcept;
+
 // The edge decision for a request to a route of level `access` carrying the given
 // Authorization header (nullopt: none). Returns the caller (nullopt for a public route),
 // or UNAUTHENTICATED (no/bad token), UNAVAILABLE (identity provider down) or

@@ -55,3 +55,16 @@ TEST(AccessTest, EdgeDecisions) {
 
 }  // namespace
 }  // namespace mcns::control::auth
+
+namespace mcns::control::auth {
+namespace {
+
+TEST(BearerSyntaxTest, Rfc6750Token68Only) {
+  for (const char* ok : {"abc", "A-Z.a_z~0+9/", "tok-admin", "YWJj==", "x="})
+    EXPECT_TRUE(is_bearer_token_syntax(ok)) << ok;
+  for (const char* bad : {"", "=", "==abc", "a b", "a=b", "tok\xff", "\xc3\xa9t\xc3\xa9", "semi;colon", "quote\""})
+    EXPECT_FALSE(is_bearer_token_syntax(bad)) << bad;
+}
+
+}  // namespace
+}  // namespace mcns::control::auth

@@ -8,6 +8,7 @@
 
 #include "common/base/log.h"
 #include "common/base/strings.h"
+#include "services/control/auth/access.h"
 #include "services/control/auth/rfc3339.h"
 #include "services/control/auth/sha256.h"
 
@@ -58,6 +59,9 @@ Status MciasAuthenticator::reload() {
 
 StatusOr<Principal> MciasAuthenticator::authenticate(std::string_view token) {
   if (token.empty()) return unauthenticated("missing bearer token");
+  // Also checked at the edges; here too, because a token that is not even UTF-8 would
+  // make the JSON of the validation request throw.
+  if (!is_bearer_token_syntax(token)) return unauthenticated("malformed bearer token");
   std::string key = sha256_hex(token);
   if (auto cached = cache_.find(key)) {
     if (options_.hooks.on_cache_hit) options_.hooks.on_cache_hit();
@@ -78,8 +82,15 @@ StatusOr<Principal> MciasAuthenticator::authenticate(std::string_view token) {
   }
   if (!leader) return pending.get();  // another request is asking MCIAS right now
   std::optional<std::chrono::steady_clock::time_point> not_after;
-  StatusOr<Principal> verdict = validate(token, not_after);
-  cache_.put(key, verdict, not_after);  // ignores UNAVAILABLE: fail closed, ask again next time
+  StatusOr<Principal> verdict = unavailable("authentication service unavailable");
+  try {
+    verdict = validate(token, not_after);
+    cache_.put(key, verdict, not_after);  // ignores UNAVAILABLE: fail closed, ask again next time
+  } catch (const std::exception& e) {
+    // Whatever went wrong, the waiters get an answer and the entry goes: a throw here
+    // once left the entry behind for good (memory grew with every such request).
+    log::error("mcias: token validation failed: ", e.what());
+  }
   {
     std::lock_guard lock(in_flight_mu_);
     in_flight_.erase(key);
@@ -106,10 +117,13 @@ StatusOr<Principal> MciasAuthenticator::validate(std::string_view token,
       log::warn("mcias: token validation answered ", res->status);
       return unavailable("authentication service unavailable");
     }
-    // 401/403 are MCIAS's "no"; anything else (a 404 from a wrong server_url path, say)
-    // is still a "no" for the caller, but the operator needs to see it.
-    if (res->status != 401 && res->status != 403)
-      log::warn("mcias: token validation answered HTTP ", res->status, "; treating the token as invalid");
+    // 401/403 are MCIAS's "no". Anything else (429 rate limiting, 408, 400, a 404 from
+    // a wrong server_url path) is MCIAS not deciding: 503, never cached, so a brief MCIAS
+    // hiccup cannot lock valid callers out for the cache's lifetime (SPEC 16).
+    if (res->status != 401 && res->status != 403) {
+      log::warn("mcias: token validation answered HTTP ", res->status, "; answering 503");
+      return unavailable("authentication service unavailable");
+    }
     return unauthenticated("invalid or expired token");
   }
   json j = json::parse(res->body, nullptr, false);

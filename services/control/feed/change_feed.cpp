@@ -245,6 +245,10 @@ void Watcher::on_write_done(bool ok) {
       finish_locked(Status(StatusCode::kCancelled, "cancelled by the frontend"));
       return;
     }
+    if (end_pending_) {
+      finish_locked(*end_pending_);
+      return;
+    }
   }
   pump();
 }
@@ -268,6 +272,15 @@ void Watcher::cancel_if_stalled(std::chrono::steady_clock::time_point now, std::
             " s; ending its stream");
   cancel_();
   cancel_ = nullptr;
+}
+
+void Watcher::end(const Status& status) {
+  std::lock_guard lock(mu_);
+  if (in_flight_) {  // finished when the write completes: never Finish under a write
+    end_pending_ = status;
+    return;
+  }
+  finish_locked(status);
 }
 
 void Watcher::detach() {

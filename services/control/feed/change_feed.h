@@ -118,6 +118,8 @@ class Watcher : public std::enable_shared_from_this<Watcher> {
   void cancel_if_stalled(std::chrono::steady_clock::time_point now, std::chrono::milliseconds limit);
   // The stream is over (OnDone): never call send/finish again.
   void detach();
+  // Ends the stream with `status` (its caller is no longer allowed). Any thread.
+  void end(const Status& status);
 
   const std::string& name() const noexcept { return name_; }
   std::uint64_t sent_version() const;  // the version the frontend has been brought to
@@ -138,6 +140,7 @@ class Watcher : public std::enable_shared_from_this<Watcher> {
   bool finished_ = false;
   bool wants_snapshot_ = false;
   bool cancel_pending_ = false;
+  std::optional<Status> end_pending_;  // end() while a write was in flight
   EventPtr in_flight_event_;  // keeps the message alive until the write completes
   std::uint64_t next_version_ = 1;
   std::shared_ptr<const SnapshotEvents> snapshot_;

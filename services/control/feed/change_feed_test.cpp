@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 class WatchOnlyZones final : public domain::ZoneService {
  public:
   Status authorize_watch(const auth::Principal& who) override {
-    if (who.username == "mcns-dns" || who.is_admin()) return ok_status();
+    if (who.username.starts_with("mcns-dns") || who.is_admin()) return ok_status();
     return permission_denied(str_cat("account ", who.username, " may not open the watch stream"));
   }
   StatusOr<std::vector<domain::Zone>> list_zones(const auth::Principal&) override { return unimplemented("x"); }
@@ -58,11 +58,14 @@ class FeedTest : public ::testing::Test {
     options.on_latest = [this](std::uint64_t v) { latest_seen_ = v; };
     feed_ = std::make_unique<ChangeFeed>(*store_, registry_, options);
     ASSERT_TRUE(feed_->start().ok());
-    service_ = std::make_unique<WatchService>(*feed_, zones_, [](grpc::CallbackServerContext* ctx)
+    service_ = std::make_unique<WatchService>(*feed_, zones_, [this](std::string_view authorization)
                                                                    -> StatusOr<auth::Principal> {
-      auto it = ctx->client_metadata().find("authorization");
-      if (it == ctx->client_metadata().end()) return unauthenticated("no token");
-      std::string token(it->second.data(), it->second.size());
+      if (authorization.empty()) return unauthenticated("no token");
+      std::string token(authorization);
+      {
+        std::lock_guard lock(revoked_mu_);
+        if (revoked_.count(token)) return unauthenticated("invalid or expired token");
+      }
       auth::Principal p;
       p.username = token.substr(std::string("Bearer ").size());
       p.account_type = auth::AccountType::kSystem;
@@ -160,6 +163,13 @@ class FeedTest : public ::testing::Test {
     return std::stod(text.substr(at + name.size() + 2));
   }
 
+  std::mutex revoked_mu_;
+  std::set<std::string> revoked_;  // authorization values the test authenticator refuses (revoked_mu_)
+  void revoke(const std::string& authorization) {
+    std::lock_guard lock(revoked_mu_);
+    revoked_.insert(authorization);
+  }
+
   testing::TempDir dir_;
   std::unique_ptr<store::Store> store_;
   metrics::Registry registry_;
@@ -241,6 +251,38 @@ TEST_F(FeedTest, AFrontendWithTheSameHistoryResumesAndOneWithAnotherGetsASnapsho
   EXPECT_TRUE(first.has_snapshot()) << first.DebugString();
   EXPECT_EQ(first.chain(), **store_->chain_at(3));
   compacted.ctx->TryCancel();
+}
+
+TEST_F(FeedTest, AStreamWhoseTokenIsRevokedEndsAtTheNextCheck) {
+  auto kept = watch(0, "mcns-dns");
+  auto revoked = watch(0, "mcns-dns-2");
+  read_snapshot(kept);
+  read_snapshot(revoked);
+  revoke("Bearer mcns-dns-2");
+  service_->recheck();
+  // The revoked stream ends with the authenticator's verdict; the other one goes on.
+  mcns::v1::WatchEvent ev;
+  while (revoked.reader->Read(&ev)) {
+  }
+  auto status = revoked.reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+  auto v = commit_zone("after-revoke.example");
+  auto next = kept.next();
+  EXPECT_TRUE(next.has_change()) << next.DebugString();
+  EXPECT_EQ(next.version(), v);
+  kept.ctx->TryCancel();
+}
+
+TEST_F(FeedTest, SeveralAuthorizationValuesAreRefused) {
+  Stream s;
+  s.ctx->AddMetadata("authorization", "Bearer mcns-dns");
+  s.ctx->AddMetadata("authorization", "Bearer admin");
+  s.ctx->set_deadline(std::chrono::system_clock::now() + 20s);
+  mcns::v1::WatchRequest req;
+  s.reader = stub_->Watch(s.ctx.get(), req);
+  mcns::v1::WatchEvent ev;
+  EXPECT_FALSE(s.reader->Read(&ev));
+  EXPECT_EQ(s.reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(FeedTest, VersionZeroGetsASnapshotThenEveryLaterChangeInOrder) {

@@ -17,12 +17,13 @@ class Refused final : public grpc::ServerWriteReactor<mcns::v1::WatchEvent> {
 class WatchReactor final : public grpc::ServerWriteReactor<mcns::v1::WatchEvent> {
  public:
   WatchReactor(ChangeFeed& feed, grpc::CallbackServerContext* context, std::uint64_t after,
-               std::optional<std::uint64_t> after_chain, std::string name)
-      : feed_(feed), name_(name) {
+               std::optional<std::uint64_t> after_chain, std::string name, std::shared_ptr<void> keep_alive)
+      : feed_(feed), keep_alive_(std::move(keep_alive)) {
     watcher_ = feed_.subscribe(
         after, after_chain, std::move(name), [this](const mcns::v1::WatchEvent* event) { StartWrite(event); },
         [this](const Status& status) { Finish(grpcutil::to_grpc(status)); }, [context] { context->TryCancel(); });
   }
+  std::shared_ptr<Watcher> watcher() const { return watcher_; }
 
   void OnWriteDone(bool ok) override { watcher_->on_write_done(ok); }
   void OnCancel() override { watcher_->cancel(); }
@@ -33,18 +34,40 @@ class WatchReactor final : public grpc::ServerWriteReactor<mcns::v1::WatchEvent>
 
  private:
   ChangeFeed& feed_;
-  std::string name_;
   std::shared_ptr<Watcher> watcher_;
+  std::shared_ptr<void> keep_alive_;  // the stream's entry in the recheck list
 };
 
 }  // namespace
 
-WatchService::WatchService(ChangeFeed& feed, domain::ZoneService& zones, Authenticate authenticate)
-    : feed_(feed), zones_(zones), authenticate_(std::move(authenticate)) {}
+WatchService::WatchService(ChangeFeed& feed, domain::ZoneService& zones, Authenticate authenticate,
+                           std::chrono::milliseconds recheck_interval)
+    : feed_(feed), zones_(zones), authenticate_(std::move(authenticate)), recheck_interval_(recheck_interval) {
+  recheck_thread_ = std::thread([this] { recheck_loop(); });
+}
+
+WatchService::~WatchService() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (recheck_thread_.joinable()) recheck_thread_.join();
+}
 
 grpc::ServerWriteReactor<mcns::v1::WatchEvent>* WatchService::Watch(grpc::CallbackServerContext* context,
                                                                     const mcns::v1::WatchRequest* request) {
-  auto who = authenticate_(context);
+  // One authorization value: with several, which one names the caller would depend on
+  // who reads the metadata (SPEC 16).
+  const auto& md = context->client_metadata();
+  auto range = md.equal_range("authorization");
+  if (std::distance(range.first, range.second) > 1) {
+    log::warn("watch: refused from ", context->peer(), ": several authorization values");
+    return new Refused(grpcutil::to_grpc(unauthenticated("several authorization values")));
+  }
+  std::string authorization =
+      range.first == range.second ? std::string() : std::string(range.first->second.data(), range.first->second.size());
+  auto who = authenticate_(authorization);
   if (!who.ok()) {
     log::warn("watch: refused from ", context->peer(), ": ", who.status().to_string());
     return new Refused(grpcutil::to_grpc(who.status()));
@@ -58,7 +81,61 @@ grpc::ServerWriteReactor<mcns::v1::WatchEvent>* WatchService::Watch(grpc::Callba
             "; control at version ", feed_.latest());
   std::optional<std::uint64_t> after_chain;
   if (request->has_after_chain()) after_chain = request->after_chain();
-  return new WatchReactor(feed_, context, request->after_version(), after_chain, std::move(name));
+  auto stream = std::make_shared<OpenStream>(OpenStream{std::move(authorization), name, {}});
+  auto* reactor = new WatchReactor(feed_, context, request->after_version(), after_chain, std::move(name), stream);
+  stream->watcher = reactor->watcher();
+  register_stream(std::move(stream));
+  return reactor;
+}
+
+void WatchService::register_stream(std::shared_ptr<OpenStream> stream) {
+  std::lock_guard lock(mu_);
+  std::erase_if(streams_, [](const std::weak_ptr<OpenStream>& s) { return s.expired(); });
+  streams_.push_back(std::move(stream));
+}
+
+void WatchService::recheck() {
+  {
+    std::lock_guard lock(mu_);
+    recheck_now_ = true;
+  }
+  cv_.notify_all();
+}
+
+void WatchService::recheck_loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, recheck_interval_, [this] { return stopping_ || recheck_now_; });
+    if (stopping_) break;
+    recheck_now_ = false;
+    lock.unlock();
+    recheck_all();
+    lock.lock();
+  }
+}
+
+void WatchService::recheck_all() {
+  std::vector<std::shared_ptr<OpenStream>> open;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& s : streams_)
+      if (auto p = s.lock()) open.push_back(std::move(p));
+  }
+  for (const auto& stream : open) {
+    auto watcher = stream->watcher.lock();
+    if (!watcher) continue;
+    Status verdict;
+    if (auto who = authenticate_(stream->authorization); !who.ok()) {
+      verdict = who.status();
+    } else {
+      verdict = zones_.authorize_watch(*who);
+    }
+    // The identity provider could not be asked: that says nothing about the token.
+    if (verdict.ok() || verdict.code() == StatusCode::kUnavailable) continue;
+    log::warn("watch: ending the stream of ", stream->name, ": ", verdict.to_string(),
+              " (its token is no longer valid or no longer allowed to watch)");
+    watcher->end(verdict);
+  }
 }
 
 }  // namespace mcns::control::feed

@@ -25,11 +25,24 @@ class EdgeProcessor final : public ::grpc::AuthMetadataProcessor {
     auto started = std::chrono::steady_clock::now();
     std::string_view method;
     std::optional<std::string_view> authorization;
+    int authorizations = 0;
     for (const auto& [key, value] : metadata) {
-      if (sv(key) == ":path") method = sv(value);
-      else if (sv(key) == "authorization") authorization = sv(value);
+      if (sv(key) == ":path") {
+        method = sv(value);
+      } else if (sv(key) == "authorization") {
+        authorization = sv(value);
+        ++authorizations;
+      }
     }
-    Status status = decide(method, authorization);
+    Status status;
+    try {
+      // One value: with several, the edge and the handler could each pick another caller.
+      status = authorizations > 1 ? unauthenticated("several authorization values") : decide(method, authorization);
+    } catch (const std::exception& e) {
+      // gRPC would abort the process on an exception escaping a processor.
+      log::error("grpc: authentication failed: ", e.what());
+      status = unavailable("authentication failed");
+    }
     // Unmapped names come from the client: one metrics series each would let a caller
     // grow memory without bound, so they share one label.
     if (!status.ok() && on_refused_)
@@ -62,9 +75,11 @@ std::shared_ptr<::grpc::AuthMetadataProcessor> make_auth_processor(auth::Authent
 
 StatusOr<auth::Principal> caller(const ::grpc::ServerContextBase& context, auth::Authenticator& authenticator) {
   const auto& md = context.client_metadata();
+  if (md.count("authorization") > 1) return unauthenticated("several authorization values");
   auto it = md.find("authorization");
   std::string_view token = it == md.end() ? std::string_view() : auth::bearer_token(sv(it->second));
   if (token.empty()) return unauthenticated("missing bearer token");  // as check_access says it
+  if (!auth::is_bearer_token_syntax(token)) return unauthenticated("malformed bearer token");
   return authenticator.authenticate(token);
 }
 

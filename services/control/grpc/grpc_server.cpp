@@ -86,6 +86,17 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::start(GrpcServerOptions option
   builder.RegisterService(&impl->zone_rpc);
   builder.RegisterService(&impl->record_rpc);
   for (::grpc::Service* s : impl->options.extra_services) builder.RegisterService(s);
+  // SPEC 16: management messages are small (REST caps bodies at 64 KiB as well); a larger
+  // one is RESOURCE_EXHAUSTED before any handler sees it.
+  builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
+  // Bounded concurrent streams per connection, and a keepalive policy: clients may not
+  // ping more often than every 10 s without data (two strikes and the connection goes),
+  // and the server pings idle connections so half-dead ones are found and closed.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 100);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
   std::vector<std::unique_ptr<exp::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(impl->hook));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));

@@ -22,6 +22,10 @@ class Service;
 
 namespace mcns::control::grpcapi {
 
+// The largest management request accepted (SPEC 16), the same bound as a REST body.
+inline constexpr int kMaxRequestBytes = 64 * 1024;
+
+
 struct GrpcServerOptions {
   std::string listen_addr;  // "host:port", ":port"; port 0: ephemeral
   std::string tls_cert;

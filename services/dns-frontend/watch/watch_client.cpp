@@ -186,6 +186,7 @@ Status WatchClient::stream_once() {
   std::uint64_t applied = 0;
   std::optional<std::uint64_t> applied_chain;
   bool ready = false;
+  bool resync = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return aborted("stopping");
@@ -194,6 +195,7 @@ Status WatchClient::stream_once() {
     applied = state_.version;
     applied_chain = state_.chain;
     ready = state_.ready;
+    resync = std::exchange(resync_next_, false);
   }
   struct Clear {
     WatchClient* self;
@@ -204,8 +206,8 @@ Status WatchClient::stream_once() {
   } clear{this};
 
   mcns::v1::WatchRequest request;
-  request.set_after_version(ready ? applied : 0);
-  if (ready && applied_chain) request.set_after_chain(*applied_chain);
+  request.set_after_version(ready && !resync ? applied : 0);
+  if (ready && !resync && applied_chain) request.set_after_chain(*applied_chain);
   request.set_frontend(options_.frontend_name);
   auto stub = mcns::v1::SyncService::NewStub(chan);
   auto reader = stub->Watch(&ctx, request);
@@ -245,7 +247,14 @@ Status WatchClient::stream_once() {
               return true;
             },
             ready, records);
-        if (!failure.ok()) break;
+        if (!failure.ok()) {
+          // A broken stream is retried as it is; data the frontend cannot take is reported.
+          if (failure.code() != StatusCode::kUnavailable && failure.code() != StatusCode::kAborted) {
+            log::error("watch: cannot apply the snapshot at version ", version, ": ", failure.message());
+            catalog_.report_apply_error(str_cat("snapshot at version ", version, ": ", failure.message()));
+          }
+          break;
+        }
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
         log::info("watch: snapshot at version ", version, " applied: ", records, " records in ", ms, " ms");
         applied = version;
@@ -271,6 +280,13 @@ Status WatchClient::stream_once() {
           log::error("watch: change ", event.version(), " touches zone ", z, " which is served from a zone file; ignored");
         if (!s.ok()) {
           failure = Status(s.code(), str_cat("change ", event.version(), ": ", s.message()));
+          // Retrying the same change would fail the same way: say so, and start over from
+          // a full snapshot on the next connection.
+          log::error("watch: cannot apply change ", event.version(), ": ", s.message(),
+                     "; serving version ", applied, " and asking for a full snapshot");
+          catalog_.report_apply_error(str_cat("change ", event.version(), ": ", s.message()));
+          std::lock_guard lock(mu_);
+          resync_next_ = true;
           break;
         }
         mark_applied(event.version(), chain_of(event), false);

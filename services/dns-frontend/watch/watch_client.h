@@ -104,6 +104,7 @@ class WatchClient {
   std::condition_variable cv_;
   bool stopping_ = false;
   bool applied_in_stream_ = false;  // the current stream applied a snapshot or change
+  bool resync_next_ = false;        // a change could not be applied: ask for a snapshot
   grpc::ClientContext* active_ = nullptr;  // the stream in progress, for cancel
   std::chrono::steady_clock::time_point last_message_;
   std::chrono::steady_clock::time_point last_change_;

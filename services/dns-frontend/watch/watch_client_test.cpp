@@ -233,6 +233,50 @@ TEST_F(WatchClientTest, AGapMakesItReconnectFromItsLastVersion) {
   EXPECT_NE(client_->state().last_error.find("version gap"), std::string::npos) << client_->state().last_error;
 }
 
+TEST_F(WatchClientTest, ItResumesWithTheChainValueOfItsVersion) {
+  start();
+  ASSERT_TRUE(fake_.wait_streams(1));
+  EXPECT_FALSE(fake_.requests()[0].has_after_chain());  // nothing applied yet
+  auto snap = snapshot_chunk(3, true, true, {{"example.com", {}}});
+  snap.set_chain(0x1111);
+  fake_.push(snap);
+  auto change = add_change(4, "example.com", a_record(1, "www", "10.0.0.1"));
+  change.set_chain(0x2222);
+  fake_.push(change);
+  ASSERT_TRUE(eventually([&] { return client_->state().version == 4; }));
+  EXPECT_EQ(client_->state().chain, std::optional<std::uint64_t>(0x2222));
+  fake_.end_current_stream();
+  ASSERT_TRUE(fake_.wait_streams(2));
+  EXPECT_EQ(fake_.requests()[1].after_version(), 4u);
+  ASSERT_TRUE(fake_.requests()[1].has_after_chain());
+  EXPECT_EQ(fake_.requests()[1].after_chain(), 0x2222u);
+  // A control of the first release sends no chain: the frontend sends none back.
+  fake_.push(add_change(5, "example.com", a_record(2, "db", "10.0.0.2")));
+  ASSERT_TRUE(eventually([&] { return client_->state().version == 5; }));
+  fake_.end_current_stream();
+  ASSERT_TRUE(fake_.wait_streams(3));
+  EXPECT_FALSE(fake_.requests()[2].has_after_chain());
+}
+
+TEST_F(WatchClientTest, AChangeThatCannotBeAppliedIsReportedAndAsksForASnapshot) {
+  start();
+  ASSERT_TRUE(fake_.wait_streams(1));
+  fake_.push(snapshot_chunk(3, true, true, {{"example.com", {a_record(1, "www", "10.0.0.1")}}}));
+  ASSERT_TRUE(eventually([&] { return client_->state().version == 3; }));
+  fake_.push(add_change(4, "example.com", a_record(2, "bad", "not-an-address")));
+  ASSERT_TRUE(fake_.wait_streams(2));
+  EXPECT_EQ(fake_.requests()[1].after_version(), 0u) << "a full snapshot, not the same change again";
+  EXPECT_EQ(client_->state().version, 3u);
+  EXPECT_EQ(ask(holder_, "www.example.com"), std::make_pair(0, 1));  // still serving
+  EXPECT_NE(catalog_.readyz_json().find("\"apply_error\":\"change 4: "), std::string::npos) << catalog_.readyz_json();
+  catalog_.register_metrics(registry_);
+  EXPECT_NE(registry_.serialize().find("mcns_sync_apply_errors_total 1"), std::string::npos) << registry_.serialize();
+  // A good snapshot clears the report.
+  fake_.push(snapshot_chunk(4, true, true, {{"example.com", {a_record(1, "www", "10.0.0.1")}}}));
+  ASSERT_TRUE(eventually([&] { return client_->state().version == 4; }));
+  EXPECT_EQ(catalog_.readyz_json().find("apply_error"), std::string::npos) << catalog_.readyz_json();
+}
+
 TEST_F(WatchClientTest, AHeartbeatAheadOfItMeansAMissedChange) {
   start();
   ASSERT_TRUE(fake_.wait_streams(1));

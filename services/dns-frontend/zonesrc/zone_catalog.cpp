@@ -154,6 +154,13 @@ Status ZoneCatalog::apply_control_change(std::uint64_t version, const Edit& chan
 void ZoneCatalog::publish_locked(zone::ZoneSetPtr next) {
   holder_.publish(std::move(next));
   last_change_ns_.store(steady_ns(), std::memory_order_relaxed);
+  apply_error_.clear();
+}
+
+void ZoneCatalog::report_apply_error(std::string what) {
+  apply_errors_.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(mu_);
+  apply_error_ = std::move(what);
 }
 
 bool ZoneCatalog::ready() const { return holder_.load()->ready(); }
@@ -172,14 +179,32 @@ std::string ZoneCatalog::readyz_json() const {
   } else {
     std::snprintf(age_text, sizeof age_text, "%.3f", age);
   }
-  return str_cat("{\"version\":", version(), ",\"connected\":", connected(), ",\"last_change_age_seconds\":",
-                 std::string_view(age_text), "}");
+  std::string apply_error;
+  {
+    std::lock_guard lock(mu_);
+    apply_error = apply_error_;
+  }
+  std::string out = str_cat("{\"version\":", version(), ",\"connected\":", connected(),
+                            ",\"last_change_age_seconds\":", std::string_view(age_text));
+  if (!apply_error.empty()) {
+    out += ",\"apply_error\":\"";
+    for (char c : apply_error) {
+      if (c == '"' || c == '\\') out += '\\';
+      if (static_cast<unsigned char>(c) >= 0x20) out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
 }
 
 void ZoneCatalog::register_metrics(metrics::Registry& registry) {
   registry.add_collector([this](std::string& out) {
     out += str_cat("# HELP mcns_sync_connected 1 while the watch stream to mcns-control is up.\n"
                    "# TYPE mcns_sync_connected gauge\nmcns_sync_connected ", connected() ? 1 : 0, "\n",
+                   "# HELP mcns_sync_apply_errors_total Snapshots or changes from the control that could not be applied.\n"
+                   "# TYPE mcns_sync_apply_errors_total counter\nmcns_sync_apply_errors_total ",
+                   apply_errors_.load(std::memory_order_relaxed), "\n",
                    "# HELP mcns_sync_version Last change-feed version applied.\n"
                    "# TYPE mcns_sync_version gauge\nmcns_sync_version ", version(), "\n",
                    "# HELP mcns_zone_records Resource records served per zone (SOA included).\n"

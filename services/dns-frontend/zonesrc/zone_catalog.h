@@ -92,6 +92,10 @@ class ZoneCatalog {
   Status apply_control_change(std::uint64_t version, const Edit& change);
   // The stream's state, for /readyz and mcns_sync_connected.
   void set_connected(bool connected) noexcept { connected_.store(connected, std::memory_order_relaxed); }
+  // A snapshot or change the control sent could not be applied (the frontend keeps its
+  // last data): counted in mcns_sync_apply_errors_total and shown on /readyz until the
+  // next successful apply. `what` names the change and the reason.
+  void report_apply_error(std::string what);
   // -------------------------------------------------------------------------------------
 
   // True once a snapshot was published (the workers answer from zones).
@@ -100,7 +104,8 @@ class ZoneCatalog {
   bool connected() const noexcept { return connected_.load(std::memory_order_relaxed); }
   // Seconds since the last publication; negative when nothing was published yet.
   double last_change_age_seconds() const noexcept;
-  // {"version":N,"connected":bool,"last_change_age_seconds":x} (x is -1 before the first).
+  // {"version":N,"connected":bool,"last_change_age_seconds":x} (x is -1 before the first),
+  // plus "apply_error":"..." while the last change could not be applied.
   std::string readyz_json() const;
 
   // Adds mcns_sync_connected, mcns_sync_version and mcns_zone_records{zone} at scrape
@@ -125,6 +130,8 @@ class ZoneCatalog {
   std::atomic<std::uint64_t> version_{0};
   std::atomic<bool> connected_{false};
   std::atomic<std::int64_t> last_change_ns_{-1};   // steady clock; -1: never
+  std::atomic<std::uint64_t> apply_errors_{0};
+  std::string apply_error_;                        // guarded by mu_; empty after a good apply
 };
 
 }  // namespace mcns::frontend::zonesrc

@@ -5,8 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+#include <random>
+
+#include "mcns/v1/zone.grpc.pb.h"
+
 #include "common/base/strings.h"
 #include "tests/integration/api/api_fixture.h"
+#include "tests/integration/harness/grpc_client.h"
 #include "tests/integration/harness/rest_client.h"
 
 namespace mcns::test {
@@ -102,6 +108,95 @@ TEST_F(McIasIntegrationTest, TokensNeverReachTheLog) {
     if (*c.token) {
       EXPECT_EQ(log.find(c.token), std::string::npos) << c.token;
     }
+}
+
+// ---- hostile tokens and an MCIAS that does not decide (SPEC 16) ----
+
+std::int64_t rss_kib(pid_t pid) {
+  std::ifstream status(str_cat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with("VmRSS:")) return std::stoll(line.substr(6));
+  return -1;
+}
+
+TEST_F(McIasIntegrationTest, TokensThatAreNotEvenUtf8Are401WithoutAskingMcias) {
+  RestClient raw(control_->rest_url(), test_pki().ca_cert);
+  std::mt19937 rng(7);
+  auto hostile = [&] {
+    std::string t;
+    int n = 8 + static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) {
+      // Bytes >= 0x80 (never valid UTF-8 in this order), and no CR/LF/NUL that would
+      // end the header line.
+      t.push_back(static_cast<char>(0x80 + rng() % 0x80));
+    }
+    return t;
+  };
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(raw.get("/v1/zones", hostile()).status, 401);  // warm-up
+  const int before_validations = mcias_.validations();
+  const auto before_rss = rss_kib(control_->pid());
+  ASSERT_GT(before_rss, 0);
+  for (int i = 0; i < 2000; ++i) {
+    auto r = raw.get("/v1/zones", hostile());
+    ASSERT_EQ(r.status, 401) << i << " " << r.body;
+    if (i == 0) {
+      EXPECT_EQ(r.body, R"({"error":"malformed bearer token"})");
+    }
+  }
+  EXPECT_EQ(mcias_.validations(), before_validations) << "MCIAS must never be asked";
+  EXPECT_LE(rss_kib(control_->pid()) - before_rss, 1024) << "control memory grew with hostile tokens";
+  // Not RFC 6750 syntax over gRPC either (gRPC carries only printable ASCII metadata).
+  for (const char* bad : {"has space", "semi;colon", "quote\"d", "=leading"}) {
+    auto g = grpc_->list_zones(bad);
+    EXPECT_EQ(g.code, StatusCode::kUnauthenticated) << bad << ": " << g.message;
+  }
+  EXPECT_EQ(mcias_.validations(), before_validations);
+  EXPECT_EQ(rest_->list_zones("tok-user").code, StatusCode::kOk) << "the server still works";
+}
+
+TEST_F(McIasIntegrationTest, AnMcias429Is503AndNeverCachedSoTheTokenWorksWhenMciasRecovers) {
+  mcias_.set_validation_status(429);
+  for (int i = 0; i < 5; ++i) {
+    auto r = rest_->list_zones("tok-user");
+    EXPECT_EQ(r.http, 503) << r.message;
+    EXPECT_EQ(r.message, "authentication service unavailable");
+    EXPECT_EQ(grpc_->list_zones("tok-user").code, StatusCode::kUnavailable);
+  }
+  for (int status : {408, 400}) {
+    mcias_.set_validation_status(status);
+    EXPECT_EQ(rest_->list_zones("tok-user").http, 503) << status;
+  }
+  mcias_.set_validation_status(200);
+  EXPECT_EQ(rest_->list_zones("tok-user").code, StatusCode::kOk) << "no 30 s lock-out after an MCIAS hiccup";
+  EXPECT_EQ(grpc_->list_zones("tok-user").code, StatusCode::kOk);
+  // 401 from MCIAS is still a verdict.
+  mcias_.set_validation_status(401);
+  EXPECT_EQ(rest_->list_zones("tok-admin").http, 401);
+  mcias_.set_validation_status(200);
+}
+
+TEST_F(McIasIntegrationTest, AGrpcRequestOver64KiBIsResourceExhaustedAndChangesNothing) {
+  const auto before = records().size();
+  RecordInput big{"huge", "TXT", std::string(100 * 1024, 'x'), 300};
+  auto g = grpc_->create_record(kAdminToken, kZone, big);
+  EXPECT_EQ(g.code, StatusCode::kResourceExhausted) << g.message;
+  EXPECT_EQ(records().size(), before);
+  // Just under the bound is decoded (and then refused by validation, not by size).
+  RecordInput under{"big", "TXT", std::string(60 * 1024, 'x'), 300};
+  EXPECT_NE(grpc_->create_record(kAdminToken, kZone, under).code, StatusCode::kResourceExhausted);
+}
+
+TEST_F(McIasIntegrationTest, SeveralAuthorizationValuesOnAGrpcCallAreRefused) {
+  auto channel = tls_channel(control_->grpc_target(), test_pki().ca_cert);
+  auto stub = mcns::v1::ZoneService::NewStub(channel);
+  auto ctx = call_context("tok-admin");
+  ctx->AddMetadata("authorization", "Bearer tok-guest");
+  mcns::v1::ListZonesRequest req;
+  mcns::v1::ListZonesResponse res;
+  auto status = stub->ListZones(ctx.get(), req, &res);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+  EXPECT_EQ(status.error_message(), "several authorization values");
 }
 
 }  // namespace

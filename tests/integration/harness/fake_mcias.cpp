@@ -19,6 +19,7 @@ struct FakeMcias::State {
   std::map<std::string, FakeUser> users;
   std::map<std::string, int> validations;
   int total_validations = 0;
+  int validation_status = 200;  // anything else: every validation answers this status
   std::vector<std::string> login_bodies;
   std::vector<std::string> logout_tokens;
 
@@ -33,6 +34,7 @@ struct FakeMcias::State {
                               ? body["token"].get<std::string>()
                               : std::string();
       ++validations[token];
+      if (validation_status != 200) return Response{validation_status, R"({"error":"slow down"})"};
       auto it = tokens.find(token);
       // The real MCIAS wants the token as the bearer too.
       if (it == tokens.end() || bearer != token) return Response{200, R"({"valid":false})"};
@@ -106,6 +108,11 @@ void FakeMcias::add_user(const std::string& username, FakeUser user) {
   std::lock_guard lock(state_->mu);
   state_->users[username] = std::move(user);
 }
+void FakeMcias::set_validation_status(int status) {
+  std::lock_guard lock(state_->mu);
+  state_->validation_status = status;
+}
+
 int FakeMcias::validations() const {
   std::lock_guard lock(state_->mu);
   return state_->total_validations;

@@ -49,6 +49,9 @@ class FakeMcias {
   void add_token(const std::string& token, FakeAccount account);
   void add_user(const std::string& username, FakeUser user);
 
+  // Every token validation answers `status` (e.g. 429 rate limiting) until set back to 200.
+  void set_validation_status(int status);
+
   // Validation requests seen (all tokens / one token).
   int validations() const;
   int validations_of(const std::string& token) const;

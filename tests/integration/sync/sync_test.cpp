@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/base/strings.h"
+#include "services/control/auth/sha256.h"
 #include "tests/integration/sync/sync_fixture.h"
 
 namespace mcns::test::sync {
@@ -425,6 +426,36 @@ TEST_F(SyncTest, AnOrdinaryControlRestartSendsNoSnapshot) {
   auto metrics = plain_http_get(control_->metrics_port(), "/metrics");
   EXPECT_EQ(metric(metrics, "mcns_watch_streams"), 2);
   EXPECT_EQ(metric(metrics, "mcns_watch_snapshots_total"), 0) << metrics;
+}
+
+TEST_F(SyncTest, AFrontendWhoseTokenIsRemovedLosesItsStreamAndKeepsServingStale) {
+  auto f = start_frontend();
+  ASSERT_TRUE(f);
+  ASSERT_EQ(create("before-revoke", "A", "10.10.0.1").status, 201);
+  ASSERT_TRUE(caught_up(*f));
+  // The token file without the frontend's account, then SIGHUP.
+  using control::auth::sha256_hex;
+  dir_.write("tokens.toml", str_cat("[[token]]\nsha256 = \"", sha256_hex(admin_token_),
+                                    "\"\nusername = \"admin\"\nroles = [\"admin\"]\naccount = \"human\"\n"));
+  const auto log_mark = control_->log_size();
+  control_->send_signal(SIGHUP);
+  ASSERT_TRUE(control_->wait_for_log("ending the stream of mcns-dns@", 10s, log_mark)) << control_->log_text();
+  std::string body;
+  EXPECT_TRUE(eventually([&] {
+    return http_status(f->metrics_port(), "/readyz", &body) == 200 && body.find("\"connected\":false") != std::string::npos;
+  })) << body;
+  EXPECT_EQ(metric(plain_http_get(f->metrics_port(), "/metrics"), "mcns_sync_connected"), 0);
+  // Stale, never empty.
+  EXPECT_EQ(ask(f->dns_port(), fqdn("before-revoke"), "A").rrs, std::set<std::string>{"a 10.10.0.1"});
+  // It keeps trying and is refused every time: two more refusals seen by the frontend.
+  ASSERT_TRUE(eventually([&] {
+    auto log = f->log();
+    std::size_t n = 0;
+    for (auto at = log.find("UNAUTHENTICATED"); at != std::string::npos; at = log.find("UNAUTHENTICATED", at + 1)) ++n;
+    return n >= 3;
+  })) << f->log();
+  EXPECT_EQ(metric(plain_http_get(f->metrics_port(), "/metrics"), "mcns_sync_connected"), 0);
+  EXPECT_EQ(metric(plain_http_get(control_->metrics_port(), "/metrics"), "mcns_watch_streams"), 0);
 }
 
 }  // namespace
