@@ -5,13 +5,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/base/http_status.h"
 #include "common/base/strings.h"
 
 namespace mcns::grpcutil {
 
 grpc::Status to_grpc(const Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(static_cast<int>(status.code())), status.message());
+  // The same filter as the REST edge: SQLite's text and internal detail stay in the log.
+  Status shown = client_facing(status);
+  return grpc::Status(static_cast<grpc::StatusCode>(static_cast<int>(shown.code())), shown.message());
 }
 
 Status from_grpc(const grpc::Status& status) {

@@ -11,7 +11,9 @@
 
 namespace mcns::grpcutil {
 
-// The one mapping between mcns::Status and grpc::Status (same canonical codes, message kept).
+// The one mapping between mcns::Status and grpc::Status (same canonical codes). to_grpc
+// is the gRPC edge: the message is what mcns::client_facing() lets a client see (a
+// database failure is "database unavailable", an internal one "internal error").
 grpc::Status to_grpc(const Status& status);
 Status from_grpc(const grpc::Status& status);
 

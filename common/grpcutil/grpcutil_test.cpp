@@ -45,6 +45,15 @@ TEST(GrpcUtilTest, StatusRoundTrip) {
   EXPECT_EQ(to_grpc(unauthenticated("x")).error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
+TEST(GrpcUtilTest, DatabaseDetailStaysInTheProcess) {
+  grpc::Status busy = to_grpc(unavailable("database unavailable (BEGIN IMMEDIATE): database is locked"));
+  EXPECT_EQ(busy.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(busy.error_message(), "database unavailable");
+  grpc::Status internal = to_grpc(internal_error("database error (SELECT 1): disk image is malformed"));
+  EXPECT_EQ(internal.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(internal.error_message(), "internal error");
+}
+
 TEST(GrpcUtilTest, MissingFilesAreNamed) {
   auto creds = server_credentials("/nonexistent/cert.pem", "/nonexistent/key.pem");
   ASSERT_FALSE(creds.ok());

@@ -28,7 +28,9 @@ std::string record_target(std::string_view zone, std::int64_t id) { return str_c
 }  // namespace
 
 Response error_response(const Status& status) {
-  Response r{http_status_for(status.code()), encode_error(status.message())};
+  // The REST edge: what the client may see of the failure (SPEC 16), as gRPC's to_grpc.
+  Status shown = client_facing(status);
+  Response r{http_status_for(shown.code()), encode_error(shown.message())};
   if (r.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
   return r;
 }

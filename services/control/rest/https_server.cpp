@@ -9,16 +9,20 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <openssl/ssl.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -29,6 +33,7 @@
 #include "common/base/log.h"
 #include "common/base/strings.h"
 #include "common/config/config.h"
+#include "services/control/rest/connection_table.h"
 
 namespace mcns::control::rest {
 
@@ -49,6 +54,24 @@ std::string json_error(std::string_view message) {
 
 std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
 
+// The key of the per-client cap: the address alone, an IPv4 client on a dual-stack
+// listener in its IPv4 form so that it is counted once however it arrives.
+std::string client_key(const asio::ip::address& addr) {
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()).to_string();
+  return addr.to_string();
+}
+
+// Descriptors the rest of the process needs beside REST connections (SQLite, gRPC and
+// its watch streams, metrics, DNS listeners): a quarter of the limit, at least 32.
+std::size_t connections_the_fd_limit_allows() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return SIZE_MAX;
+  auto soft = static_cast<std::size_t>(limit.rlim_cur);
+  std::size_t reserve = std::max<std::size_t>(32, soft / 4);
+  return soft > reserve ? soft - reserve : 1;
+}
+
 std::string endpoint_text(const tcp::endpoint& ep) {
   auto addr = ep.address();
   if (addr.is_v6()) return str_cat("[", addr.to_string(), "]:", ep.port());
@@ -57,20 +80,32 @@ std::string endpoint_text(const tcp::endpoint& ep) {
 }  // namespace
 
 // Member order matters: sessions (owned by handlers queued in `ioc` and `workers`)
-// touch `mu`, `sessions` and `ctx` when they die, so those are declared first and
-// destroyed last; `workers` is joined before `ioc` goes away.
+// touch `mu`, `sessions`, `table` and `ctx` when they die, so those are declared first
+// and destroyed last; `workers` is joined before `ioc` goes away.
 struct HttpsServer::Core {
   HttpsServerOptions options;
   Handler handler;
   ssl::context ctx{ssl::context::tls_server};
   std::mutex mu;
   std::condition_variable cv;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // guarded by mu
+  std::unordered_map<ConnectionId, std::weak_ptr<Session>> sessions;  // guarded by mu
+  ConnectionTable table{{}};                                          // guarded by mu
   std::atomic<bool> draining{false};
   bool stopped = false;  // guarded by mu
+  // True while accepting waits out an accept error (Core::back_off_accepting).
+  std::atomic<bool> accept_paused{false};
+  // Requests posted to `workers` and not finished yet; bounded by worker threads plus
+  // options.handler_queue_limit.
+  std::atomic<std::size_t> handlers_in_flight{0};
+  std::size_t handler_limit = 0;
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
   tcp::acceptor acceptor{asio::make_strand(ioc)};
+  // Accept-error backoff, on the acceptor's strand (`accept_paused` is read elsewhere).
+  asio::steady_timer accept_timer{acceptor.get_executor()};
+  std::chrono::milliseconds accept_delay{0};
+  std::chrono::steady_clock::time_point last_accept_warning{};
+  std::uint64_t accept_failures_unlogged = 0;
   std::uint16_t port = 0;
   std::string address;
   std::vector<std::thread> io_threads;
@@ -78,14 +113,27 @@ struct HttpsServer::Core {
 
   void do_accept();
   void on_accept(error_code ec, tcp::socket socket);
-  void add(Session* s, std::weak_ptr<Session> w) {
+  void back_off_accepting(error_code ec);
+  void admit(tcp::socket socket);
+  // Connection state for the caps; all under `mu`.
+  bool mark_busy(ConnectionId id) {
     std::lock_guard lock(mu);
-    sessions.emplace(s, std::move(w));
+    return table.mark_busy(id);
   }
-  void remove(Session* s) {
+  void mark_idle(ConnectionId id) {
     std::lock_guard lock(mu);
-    sessions.erase(s);
-    cv.notify_all();
+    table.mark_idle(id);
+  }
+  void remove(ConnectionId id) {
+    {
+      std::lock_guard lock(mu);
+      table.remove(id);
+      sessions.erase(id);
+      cv.notify_all();
+    }
+    // A descriptor was freed: an accept that failed for want of one may succeed now.
+    // (Not while draining: the acceptor and its timer may be gone already.)
+    if (accept_paused && !draining) asio::post(acceptor.get_executor(), [this] { accept_timer.cancel(); });
   }
   bool drain(std::chrono::milliseconds deadline);
 };
@@ -94,17 +142,21 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, HttpsServer::Core& core)
-      : stream_(std::move(socket), core.ctx), core_(core) {
-    error_code ec;
-    auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-    if (!ec) peer_ = endpoint_text(ep);
-  }
-  ~Session() { core_.remove(this); }
+  Session(tcp::socket&& socket, HttpsServer::Core& core, ConnectionId id, std::string peer)
+      : stream_(std::move(socket), core.ctx), core_(core), id_(id), peer_(std::move(peer)) {}
+  ~Session() { core_.remove(id_); }
 
   void start() {
-    core_.add(this, weak_from_this());
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_handshake(); });
+  }
+
+  // Runs on the session's strand: the connection table gave this idle connection's slot
+  // to a new one. No TLS goodbye: an idle peer may not be reading.
+  void on_evicted() {
+    if (closing_) return;
+    log::debug(core_.options.name, ": closing idle connection from ", peer_, " to make room");
+    closing_ = true;
+    force_close();
   }
 
   // Runs on the session's strand: a connection waiting for its next request is closed at
@@ -125,7 +177,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void do_handshake() {
-    beast::get_lowest_layer(stream_).expires_after(core_.options.read_timeout);
+    beast::get_lowest_layer(stream_).expires_after(core_.options.handshake_timeout);
     stream_.async_handshake(ssl::stream_base::server,
                             [self = shared_from_this()](error_code ec) { self->on_handshake(ec); });
   }
@@ -144,6 +196,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(core_.options.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(core_.options.header_limit));
+    // Until a whole request head is here, the connection may be closed to make room.
+    core_.mark_idle(id_);
     if (buffer_.size() > 0) return do_read_header();  // a pipelined request is already here
     // Idle: wait for the first bytes of the next request, up to the idle timeout. Only
     // then does the (shorter) read timeout for the whole request start.
@@ -168,6 +222,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_header(error_code ec) {
     if (ec) return on_read(ec);
+    // Evicted while the head was arriving: the close is on its way, serve nothing.
+    if (!core_.mark_busy(id_)) return on_evicted();
     // curl and others send "Expect: 100-continue" before bodies over 1 KiB and wait a
     // second for the go-ahead; give it at once (an oversized body was refused above,
     // from its Content-Length, before we get here).
@@ -214,6 +270,13 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = msg.keep_alive();
     head_ = msg.method() == http::verb::head;
 
+    // A full queue answers at once rather than letting waits (and memory) grow without
+    // bound behind a slow database or identity provider.
+    if (core_.handlers_in_flight.fetch_add(1) >= core_.handler_limit) {
+      core_.handlers_in_flight.fetch_sub(1);
+      if (core_.options.on_protocol_error) core_.options.on_protocol_error(503);
+      return do_write(Response{503, json_error("server busy")});
+    }
     asio::post(*core_.workers, [self = shared_from_this(), req = std::move(req)]() mutable {
       Response res;
       try {
@@ -222,6 +285,7 @@ class Session : public std::enable_shared_from_this<Session> {
         log::error(self->core_.options.name, ": handler failed for ", req.method, " ", req.target, ": ", e.what());
         res = Response{500, json_error("internal error")};
       }
+      self->core_.handlers_in_flight.fetch_sub(1);
       asio::post(self->executor(), [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
     });
   }
@@ -278,11 +342,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::ssl_stream<beast::tcp_stream> stream_;
   HttpsServer::Core& core_;
+  const ConnectionId id_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> res_;
   std::shared_ptr<http::response<http::empty_body>> continue_;
-  std::string peer_ = "?";
+  std::string peer_;
   bool idle_ = false;
   bool keep_alive_ = false;
   bool head_ = false;
@@ -304,11 +369,76 @@ void HttpsServer::Core::do_accept() {
 void HttpsServer::Core::on_accept(error_code ec, tcp::socket socket) {
   if (draining || !acceptor.is_open()) return;
   if (ec) {
-    log::warn(options.name, ": accept failed: ", ec.message());
-  } else {
-    std::make_shared<Session>(std::move(socket), *this)->start();
+    // The peer gave up between SYN and accept: nothing is short, go on at once.
+    if (ec == asio::error::connection_aborted || ec == asio::error::interrupted || ec == asio::error::try_again)
+      return do_accept();
+    return back_off_accepting(ec);
   }
+  accept_delay = std::chrono::milliseconds(0);
+  admit(std::move(socket));
   do_accept();
+}
+
+// EMFILE, ENFILE, ENOBUFS, ENOMEM: the pending connection stays in the kernel's queue
+// and the next accept would fail at once again, so retrying without a pause spins a
+// core and floods the log. Wait 10 ms doubling to 1 s; a connection that closes frees a
+// descriptor and ends the wait early (Core::remove). At most one log line a second
+// (the longest wait), counting the failures it stands for.
+void HttpsServer::Core::back_off_accepting(error_code ec) {
+  using std::chrono::milliseconds;
+  accept_delay = std::clamp(accept_delay * 2, milliseconds(10), milliseconds(1000));
+  ++accept_failures_unlogged;
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_accept_warning >= milliseconds(1000)) {
+    log::warn(options.name, ": accept failed: ", ec.message(), " (", accept_failures_unlogged,
+              " times since the last report); retrying in ", accept_delay.count(), " ms");
+    last_accept_warning = now;
+    accept_failures_unlogged = 0;
+  }
+  accept_paused = true;
+  accept_timer.expires_after(accept_delay);
+  accept_timer.async_wait([this](error_code) {
+    accept_paused = false;
+    if (draining || !acceptor.is_open()) return;
+    do_accept();
+  });
+}
+
+// Applies the connection caps before any TLS work: a refused connection costs one
+// accept and one close.
+void HttpsServer::Core::admit(tcp::socket socket) {
+  error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone; the socket closes as it goes out of scope
+  std::string client = client_key(remote.address());
+  std::shared_ptr<Session> evicted;
+  std::shared_ptr<Session> session;
+  ConnectionTable::Admission admission;
+  {
+    std::lock_guard lock(mu);
+    admission = table.admit(client);
+    if (admission.verdict == ConnectionTable::Verdict::kAdmitted) {
+      if (admission.evicted) {
+        if (auto it = sessions.find(*admission.evicted); it != sessions.end()) {
+          evicted = it->second.lock();
+          sessions.erase(it);
+        }
+      }
+      session = std::make_shared<Session>(std::move(socket), *this, admission.id, endpoint_text(remote));
+      sessions.emplace(admission.id, session);
+    }
+  }
+  if (evicted) asio::post(evicted->executor(), [evicted] { evicted->on_evicted(); });
+  evicted.reset();
+  if (!session) {
+    // Debug only: an attacker over its cap would otherwise write our log for us.
+    log::debug(options.name, ": refused connection from ", endpoint_text(remote),
+               admission.verdict == ConnectionTable::Verdict::kClientOverLimit ? " (per-client limit)"
+                                                                               : " (connection limit)");
+    socket.close(ec);
+    return;
+  }
+  session->start();
 }
 
 bool HttpsServer::Core::drain(std::chrono::milliseconds deadline) {
@@ -398,6 +528,16 @@ StatusOr<std::unique_ptr<HttpsServer>> HttpsServer::start(HttpsServerOptions opt
   core->port = local.port();
   core->address = endpoint_text(local);
 
+  std::size_t max_connections = std::max<std::size_t>(1, o.max_connections);
+  if (std::size_t allowed = connections_the_fd_limit_allows(); allowed < max_connections) {
+    // Without this an idle flood would exhaust descriptors before the cap, and accept
+    // failures (not the cap's eviction of idle connections) would lock everyone out.
+    log::warn(o.name, ": max_connections ", max_connections, " does not fit the descriptor limit; using ", allowed,
+              " (raise LimitNOFILE / ulimit -n)");
+    max_connections = allowed;
+  }
+  core->table = ConnectionTable({.max_connections = max_connections, .max_per_client = o.max_connections_per_client});
+  core->handler_limit = static_cast<std::size_t>(std::max(1, o.worker_threads)) + o.handler_queue_limit;
   core->workers.emplace(static_cast<std::size_t>(std::max(1, o.worker_threads)));
   core->guard.emplace(core->ioc.get_executor());
   asio::dispatch(acc.get_executor(), [c = core.get()] { c->do_accept(); });
@@ -425,6 +565,10 @@ bool HttpsServer::drain(std::chrono::milliseconds deadline) { return core_->drai
 int HttpsServer::connections() const noexcept {
   std::lock_guard lock(core_->mu);
   return static_cast<int>(core_->sessions.size());
+}
+std::size_t HttpsServer::max_connections() const noexcept {
+  std::lock_guard lock(core_->mu);
+  return core_->table.limits().max_connections;
 }
 
 }  // namespace mcns::control::rest

@@ -7,13 +7,17 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <optional>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "common/base/strings.h"
 #include "tests/integration/harness/pki.h"
@@ -218,5 +222,198 @@ TEST(HttpsServerStopTest, TheListenerIsGoneAfterADrain) {
   o.listen_addr = str_cat("127.0.0.1:", port);
   EXPECT_TRUE(HttpsServer::start(o, [](const Request&) { return Response(200, ""); }).ok());
 }
+}  // namespace
+}  // namespace mcns::control::rest
+
+// Abuse resistance (SPEC 16): the caps, the handshake deadline and the handler queue, on
+// real loopback sockets. Raw TCP clients bind to 127.0.0.x to act as distinct addresses.
+namespace mcns::control::rest {
+namespace {
+
+using namespace std::chrono;
+
+// A plain TCP connection from `source` (a 127.0.0.0/8 address); -1 on failure.
+int connect_from(const char* source, std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &from.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Waits for the server to close `fd` without sending anything (EOF or reset); how long
+// that took, or nullopt when the connection was still open at `timeout`, or when the
+// server sent bytes.
+std::optional<milliseconds> closed_silently(int fd, milliseconds timeout) {
+  auto start = steady_clock::now();
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return std::nullopt;
+  char byte;
+  ssize_t n = ::recv(fd, &byte, 1, 0);
+  if (n > 0) return std::nullopt;
+  return duration_cast<milliseconds>(steady_clock::now() - start);
+}
+
+struct Fds {
+  std::vector<int> fds;
+  ~Fds() {
+    for (int fd : fds) ::close(fd);
+  }
+};
+
+class HttpsServerAbuseTest : public ::testing::Test {
+ protected:
+  void start(Handler handler, HttpsServerOptions o) {
+    o.listen_addr = "127.0.0.1:0";
+    o.tls_cert = test::test_pki().server_cert;
+    o.tls_key = test::test_pki().server_key;
+    auto s = HttpsServer::start(o, std::move(handler));
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = std::move(*s);
+  }
+  test::RestClient client() { return test::RestClient(str_cat("https://localhost:", server_->port()), test::test_pki().ca_cert); }
+  static Response ok(const Request&) { return Response(200, "{}"); }
+  std::unique_ptr<HttpsServer> server_;
+};
+
+TEST_F(HttpsServerAbuseTest, AnAddressOverItsCapIsClosedBeforeTls) {
+  HttpsServerOptions o;
+  o.max_connections_per_client = 3;
+  start(ok, o);
+  Fds held;
+  for (int i = 0; i < 3; ++i) held.fds.push_back(connect_from("127.0.0.2", server_->port()));
+  ASSERT_TRUE(eventually([&] { return server_->connections() == 3; }));
+  int extra = connect_from("127.0.0.2", server_->port());
+  ASSERT_GE(extra, 0);
+  held.fds.push_back(extra);
+  EXPECT_TRUE(closed_silently(extra, seconds(3)).has_value()) << "the 4th connection of 127.0.0.2 is closed at once";
+  EXPECT_FALSE(closed_silently(held.fds[0], milliseconds(0)).has_value()) << "the first three stay";
+  EXPECT_EQ(server_->connections(), 3);
+  EXPECT_EQ(client().send("GET", "/").status, 200) << "127.0.0.1 is not affected";
+}
+
+TEST_F(HttpsServerAbuseTest, AtTheCapTheLongestIdleConnectionMakesRoom) {
+  std::promise<void> entered, release;
+  auto released = release.get_future().share();
+  HttpsServerOptions o;
+  o.max_connections = 3;
+  start(
+      [&](const Request& r) {
+        if (r.target == "/slow") {
+          entered.set_value();
+          released.wait();
+        }
+        return Response(200, "{}");
+      },
+      o);
+  // One connection busy with a request; two idle ones (no TLS yet), the older first.
+  std::future<test::RestReply> slow = std::async(std::launch::async, [&] { return client().send("GET", "/slow"); });
+  entered.get_future().wait();
+  Fds idle;
+  idle.fds.push_back(connect_from("127.0.0.2", server_->port()));
+  ASSERT_TRUE(eventually([&] { return server_->connections() == 2; }));
+  idle.fds.push_back(connect_from("127.0.0.3", server_->port()));
+  ASSERT_TRUE(eventually([&] { return server_->connections() == 3; }));
+
+  // A fourth client is served; the longest idle connection was closed for it.
+  EXPECT_EQ(client().send("GET", "/").status, 200);
+  EXPECT_TRUE(closed_silently(idle.fds[0], seconds(3)).has_value()) << "the oldest idle connection is closed";
+  release.set_value();
+  EXPECT_EQ(slow.get().status, 200) << "the busy connection is never chosen";
+}
+
+TEST_F(HttpsServerAbuseTest, AtTheCapWithNothingIdleNewConnectionsAreRefused) {
+  std::promise<void> entered, release;
+  auto released = release.get_future().share();
+  HttpsServerOptions o;
+  o.max_connections = 1;
+  start(
+      [&](const Request&) {
+        entered.set_value();
+        released.wait();
+        return Response(200, "{}");
+      },
+      o);
+  std::future<test::RestReply> busy = std::async(std::launch::async, [&] { return client().send("GET", "/"); });
+  entered.get_future().wait();
+  Fds refused;
+  refused.fds.push_back(connect_from("127.0.0.2", server_->port()));
+  EXPECT_TRUE(closed_silently(refused.fds[0], seconds(3)).has_value());
+  release.set_value();
+  EXPECT_EQ(busy.get().status, 200);
+}
+
+TEST_F(HttpsServerAbuseTest, TheTlsHandshakeHasItsOwnDeadline) {
+  HttpsServerOptions o;
+  o.handshake_timeout = milliseconds(300);
+  o.read_timeout = seconds(30);
+  start(ok, o);
+  Fds silent;
+  silent.fds.push_back(connect_from("127.0.0.2", server_->port()));
+  auto took = closed_silently(silent.fds[0], seconds(5));
+  ASSERT_TRUE(took.has_value()) << "a client that never says hello is closed";
+  EXPECT_GE(*took, milliseconds(250));
+  EXPECT_LT(*took, milliseconds(3000));
+}
+
+TEST_F(HttpsServerAbuseTest, AFullHandlerQueueIs503AtOnce) {
+  std::promise<void> entered, release;
+  auto released = release.get_future().share();
+  HttpsServerOptions o;
+  o.worker_threads = 1;
+  o.handler_queue_limit = 0;  // one request at a time, none waiting
+  std::atomic<int> busy_answers{0};
+  o.on_protocol_error = [&](int status) {
+    if (status == 503) ++busy_answers;
+  };
+  start(
+      [&](const Request& r) {
+        if (r.target == "/slow") {
+          entered.set_value();
+          released.wait();
+        }
+        return Response(200, "{}");
+      },
+      o);
+  std::future<test::RestReply> slow = std::async(std::launch::async, [&] { return client().send("GET", "/slow"); });
+  entered.get_future().wait();
+  auto c = client();
+  auto started = steady_clock::now();
+  auto refused = c.send("GET", "/");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.body, R"({"error":"server busy"})");
+  EXPECT_LT(steady_clock::now() - started, seconds(2)) << "not queued behind the slow request";
+  EXPECT_EQ(busy_answers, 1);
+  release.set_value();
+  EXPECT_EQ(slow.get().status, 200);
+  EXPECT_EQ(c.send("GET", "/").status, 200) << "the same connection is served once a worker is free";
+}
+
+TEST(HttpsServerLimitsTest, TheCapFitsTheDescriptorLimit) {
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = 256;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  HttpsServerOptions o;
+  o.listen_addr = "127.0.0.1:0";
+  o.tls_cert = test::test_pki().server_cert;
+  o.tls_key = test::test_pki().server_key;
+  o.max_connections = 1024;
+  auto s = HttpsServer::start(o, [](const Request&) { return Response(200, ""); });
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ((*s)->max_connections(), 256u - 64u) << "a quarter of the descriptors stays for the rest of the process";
+}
+
 }  // namespace
 }  // namespace mcns::control::rest

@@ -131,8 +131,8 @@ Response Router::handle(const Request& req) {
     if (bad_escape && !found) return error_response(invalid_argument("malformed percent-escape in path"));
     if (!found) {
       if (allowed.empty()) return error_response(not_found(str_cat("no such endpoint: ", path)));
-      Response r = error_response(Status(StatusCode::kUnknown, str_cat("method ", req.method, " not allowed")));
-      r.status = 405;
+      // 405 has no canonical status code: answered directly, not via error_response.
+      Response r{405, encode_error(str_cat("method ", req.method, " not allowed"))};
       r.headers.emplace_back("Allow", join(allowed, ", "));
       return r;
     }
