@@ -31,14 +31,26 @@ test-asan: deps
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --preset asan -j $(JOBS)
 
-# The libFuzzer target of the query path (clang), fed the committed seed corpus.
+# The libFuzzer targets (clang), each run for FUZZ_SECONDS from its committed seed
+# corpus (new inputs go to build-fuzz/corpus/<target>/; crashes to build-fuzz/).
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := \
+  frontend_query_fuzz:services/dns-frontend/query/testdata/fuzz_corpus \
+  frontend_forward_fuzz:services/dns-frontend/forward/testdata/forward_fuzz_corpus \
+  frontend_tcp_framing_fuzz:services/dns-frontend/server/testdata/tcp_framing_fuzz_corpus \
+  frontend_zone_file_fuzz:services/dns-frontend/zonesrc/testdata/zone_file_fuzz_corpus \
+  control_json_fuzz:services/control/rest/testdata/json_fuzz_corpus
+
 fuzz: deps
 	@cmake --preset fuzz >/dev/null
-	@cmake --build --preset fuzz --target frontend_query_fuzz -j $(JOBS)
-	@mkdir -p build-fuzz/corpus
-	@build-fuzz/bin/frontend_query_fuzz -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus \
-	  services/dns-frontend/query/testdata/fuzz_corpus
+	@cmake --build --preset fuzz -j $(JOBS) --target $(foreach t,$(FUZZ_TARGETS),$(firstword $(subst :, ,$(t))))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  name=$${t%%:*}; seeds=$${t#*:}; \
+	  mkdir -p build-fuzz/corpus/$$name; \
+	  echo "== $$name ($(FUZZ_SECONDS) s)"; \
+	  build-fuzz/bin/$$name -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build-fuzz/$$name- \
+	    build-fuzz/corpus/$$name $$seeds; \
+	done
 
 run: build
 	@deploy/scripts/quickstart.sh

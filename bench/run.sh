@@ -106,6 +106,8 @@ files = [${files%,}]
 listen_addr = "127.0.0.1:0"
 [log]
 level = "warn"
+[process]
+allow_root = true  # the bench may run as root (CI); mcns-dns refuses root otherwise
 TOML
   "$bin_dir/mcns-dns" server --config "$conf" >"$dir/log" 2>&1 &
   server_pid=$!
@@ -215,6 +217,8 @@ files = ["$data/seed.svc.zone"]
 listen_addr = "127.0.0.1:0"
 [log]
 level = "warn"
+[process]
+allow_root = true  # the bench may run as root (CI); mcns-dns refuses root otherwise
 TOML
   "$bin_dir/mcns-dns" server --config "$dir/mcns-dns.toml" >"$dir/log" 2>&1 &
   server_pid=$!

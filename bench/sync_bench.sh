@@ -78,6 +78,8 @@ token_file = "$out/dns.token"
 listen_addr = "127.0.0.1:$3"
 [log]
 level = "info"
+[process]
+allow_root = true  # the bench may run as root (CI); mcns-dns refuses root otherwise
 TOML
 }
 start_frontend() {  # dir; sets last_pid

@@ -5,14 +5,23 @@ namespace {
 
 // Reads one resource record of the answer/authority/additional sections. For OPT it
 // validates the option layout and fills `edns`; `opt_seen` counts OPT records.
-bool read_record(WireReader& r, bool additional, Edns& edns, unsigned& opt_seen) noexcept {
+bool read_record(WireReader& r, bool additional, bool last, Edns& edns, unsigned& opt_seen, TsigSeen& tsig) noexcept {
   Name owner;
   if (!r.read_name(&owner)) return false;
   std::uint16_t type = 0, klass = 0, rdlength = 0;
   std::uint32_t ttl = 0;
   if (!r.read_u16(type) || !r.read_u16(klass) || !r.read_u32(ttl) || !r.read_u16(rdlength)) return false;
+  const std::size_t rdata_offset = r.position();
   std::span<const std::uint8_t> rdata;
   if (!r.read_bytes(rdlength, rdata)) return false;
+  if (type == kTypeTsig) {
+    if (!additional || !last) return false;  // RFC 8945 5.1: only as the very last record
+    tsig.present = true;
+    tsig.key = owner;
+    tsig.rdata_offset = rdata_offset;
+    tsig.rdlength = rdlength;
+    return true;
+  }
   if (type != kTypeOpt) return true;
   // Knot accepts an OPT whose owner is not the root; so do we (RFC 6891 leaves the
   // reaction to the responder). An OPT outside the additional section is ignored.
@@ -32,14 +41,14 @@ bool read_record(WireReader& r, bool additional, Edns& edns, unsigned& opt_seen)
 }
 
 // Parses the answer, authority and additional sections and checks nothing follows.
-bool read_rest(WireReader& r, const Header& h, Edns& edns) noexcept {
+bool read_rest(WireReader& r, const Header& h, Edns& edns, TsigSeen& tsig) noexcept {
   unsigned opt_seen = 0;
   for (unsigned i = 0; i < h.ancount; ++i)
-    if (!read_record(r, false, edns, opt_seen)) return false;
+    if (!read_record(r, false, false, edns, opt_seen, tsig)) return false;
   for (unsigned i = 0; i < h.nscount; ++i)
-    if (!read_record(r, false, edns, opt_seen)) return false;
+    if (!read_record(r, false, false, edns, opt_seen, tsig)) return false;
   for (unsigned i = 0; i < h.arcount; ++i)
-    if (!read_record(r, true, edns, opt_seen)) return false;
+    if (!read_record(r, true, i + 1 == h.arcount, edns, opt_seen, tsig)) return false;
   return r.remaining() == 0;  // trailing octets: FORMERR, as Knot
 }
 
@@ -47,6 +56,7 @@ bool read_rest(WireReader& r, const Header& h, Edns& edns) noexcept {
 
 ParseResult parse_query(std::span<const std::uint8_t> msg, ParsedQuery& q) noexcept {
   q.edns = Edns{};
+  q.tsig.present = false;
   q.qtype = q.qclass = 0;
   q.question_end = kHeaderSize;
   q.qname.length = q.lower.length = 0;
@@ -56,7 +66,7 @@ ParseResult parse_query(std::span<const std::uint8_t> msg, ParsedQuery& q) noexc
   r.skip(kHeaderSize);
   if (q.header.qdcount == 0) {
     Edns edns;
-    if (read_rest(r, q.header, edns)) q.edns = edns;
+    if (read_rest(r, q.header, edns, q.tsig)) q.edns = edns;
     return ParseResult::kFormErrHeader;
   }
   if (q.header.qdcount != 1) return ParseResult::kFormErrHeader;
@@ -68,7 +78,7 @@ ParseResult parse_query(std::span<const std::uint8_t> msg, ParsedQuery& q) noexc
   q.lower.assign_lower(q.qname);
   q.question_end = r.position();
   Edns edns;
-  if (!read_rest(r, q.header, edns)) return ParseResult::kFormErrQuestion;
+  if (!read_rest(r, q.header, edns, q.tsig)) return ParseResult::kFormErrQuestion;
   q.edns = edns;
   return ParseResult::kOk;
 }

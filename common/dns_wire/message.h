@@ -10,6 +10,7 @@
 namespace mcns::dns_wire {
 
 inline constexpr std::uint16_t kTypeOpt = 41;
+inline constexpr std::uint16_t kTypeTsig = 250;
 inline constexpr std::size_t kOptSize = 11;     // root owner + type + class + ttl + rdlen
 inline constexpr std::size_t kEdeOptionSize = 6;  // option header + INFO-CODE, no text
 inline constexpr std::uint16_t kOptionEde = 15;   // Extended DNS Errors (RFC 8914)
@@ -34,6 +35,15 @@ enum class ParseResult : std::uint8_t {
   kFormErrQuestion,  // the question was read but a later section is malformed
 };
 
+// A TSIG record (RFC 8945) ending the additional section: where its RDATA is, and its
+// owner (the key name). A server without keys answers it NOTAUTH/BADKEY.
+struct TsigSeen {
+  bool present = false;
+  Name key;                     // as sent, uncompressed
+  std::size_t rdata_offset = 0;  // in the message
+  std::uint16_t rdlength = 0;
+};
+
 struct ParsedQuery {
   Header header;
   Name qname;                 // as sent (case preserved)
@@ -42,13 +52,15 @@ struct ParsedQuery {
   std::uint16_t qclass = 0;
   std::size_t question_end = 0;  // offset just past the question in the message
   Edns edns;
+  TsigSeen tsig;
 };
 
 // Parses a query: the header, exactly one question (no compression allowed in it, as
 // nothing precedes it to point to), then every record of the other sections (names
 // and lengths validated; answer and authority records are otherwise ignored), picking
 // up the OPT record from the additional section. Two OPT records, a bad OPT option
-// layout or octets after the last record are FORMERR (kFormErrQuestion). With
+// layout, a TSIG record that is not the last one (RFC 8945 §5.1) or octets after the
+// last record are FORMERR (kFormErrQuestion). With
 // qdcount 0 the result is kFormErrHeader but `edns` is still filled when the rest
 // parses, so the FORMERR can carry an OPT (as Knot does).
 ParseResult parse_query(std::span<const std::uint8_t> msg, ParsedQuery& q) noexcept;

@@ -50,6 +50,7 @@ forward::ForwarderOptions forwarder_options(const config::DnsConfig& c) {
   o.allow = c.forward.allow;
   o.max_ttl = c.forward.max_ttl;
   o.max_entries = c.forward.max_entries;
+  o.max_bytes = c.forward.max_bytes;
   return o;
 }
 
@@ -57,7 +58,22 @@ server::ServerOptions server_options(const config::DnsConfig& c) {
   server::ServerOptions o;
   o.listen = c.dns.listen;
   o.threads = c.dns.threads;
+  o.tcp_max_connections = c.dns.tcp_max_connections;
+  o.tcp_max_per_client = c.dns.tcp_max_per_client;
   return o;
+}
+
+// Root without [process] user would serve every query as root. Refused unless the
+// operator says root is harmless here (`allow_root`: a rootless container, where uid 0
+// is an unprivileged user namespace). Checked before anything is opened.
+Status check_root(const config::DnsConfig::Process& p) {
+  if (::geteuid() != 0 || !p.user.empty()) return ok_status();
+  if (!p.allow_root)
+    return invalid_argument(
+        "refusing to run as root: set [process] user (the account to drop to after binding) or "
+        "[process] allow_root = true (only where root is unprivileged, e.g. rootless podman)");
+  log::warn("running as root ([process] allow_root = true): set [process] user to drop privileges after binding");
+  return ok_status();
 }
 
 struct UserIds {
@@ -79,10 +95,7 @@ StatusOr<UserIds> lookup_user(const std::string& name) {
 // serving does not. setgroups/setgid/setuid in that order (a non-root process could not
 // change its groups any more); glibc applies them to every thread of the process.
 Status drop_privileges(const std::string& user) {
-  if (user.empty()) {
-    if (::geteuid() == 0) log::warn("running as root: set [process] user to drop privileges after binding");
-    return ok_status();
-  }
+  if (user.empty()) return ok_status();  // root only with allow_root (check_root)
   MCNS_ASSIGN_OR_RETURN(UserIds ids, lookup_user(user));
   if (::geteuid() != 0) {
     // Started as that user (e.g. systemd with AmbientCapabilities=CAP_NET_BIND_SERVICE).
@@ -110,6 +123,7 @@ Status check_readable(const std::string& what, const std::string& path, bool non
 }  // namespace
 
 int run_server(const config::DnsConfig& cfg) {
+  if (Status st = check_root(cfg.process); !st.ok()) return fail(st, 2);  // the only line on stderr
   // Signals first, so that a SIGTERM during start-up is not the default (abrupt) exit.
   asio::io_context main_io(1);
   asio::signal_set signals(main_io, SIGINT, SIGTERM);
@@ -276,6 +290,10 @@ int run_check_config(const config::DnsConfig& cfg) {
                   static_cast<unsigned>(ids->uid));
     }
   }
+  if (cfg.process.user.empty())
+    std::printf("process: no [process] user: %s\n",
+                cfg.process.allow_root ? "keeps the starting user, root included (allow_root = true)"
+                                       : "keeps the starting user; refuses to serve as root");
   std::printf("metrics: %s\n", cfg.metrics.listen_addr.empty() ? "off" : cfg.metrics.listen_addr.c_str());
 
   if (problems) {

@@ -4,12 +4,18 @@
 #include <cstring>
 #include <limits>
 
+#include "common/dns_wire/wire.h"
+
 namespace mcns::frontend::forward {
 
 namespace {
 
 constexpr std::uint16_t kTypeOpt = 41;
+constexpr std::uint16_t kTypeNs = 2;
+constexpr std::uint16_t kTypeCname = 5;
 constexpr std::uint16_t kTypeSoa = 6;
+constexpr std::uint16_t kTypePtr = 12;
+constexpr std::uint16_t kTypeMx = 15;
 
 std::uint16_t get16(std::span<const std::uint8_t> m, std::size_t pos) noexcept {
   return static_cast<std::uint16_t>((m[pos] << 8) | m[pos + 1]);
@@ -28,30 +34,58 @@ void put32(std::uint8_t* p, std::uint32_t v) noexcept {
   p[2] = static_cast<std::uint8_t>(v >> 8);
   p[3] = static_cast<std::uint8_t>(v);
 }
-std::uint8_t lower(std::uint8_t c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<std::uint8_t>(c + 32) : c; }
-
-// Reads an uncompressed name at `pos` into `name` (and `lower_out` when given). Returns
-// the position after it, or 0.
+// Reads an uncompressed name at `pos` (common/dns_wire's reader: bounded to 255 octets,
+// extended label types rejected) into `name` (and `lower_out` when given). Returns the
+// position after it, or 0. Questions are never compressed: render_answer() overwrites
+// the question name of a cached answer in place, which needs its uncompressed length.
 std::size_t read_plain_name(std::span<const std::uint8_t> m, std::size_t pos, std::uint8_t* name,
                             std::uint8_t* lower_out, std::uint8_t& len) noexcept {
-  std::size_t n = 0;
-  while (true) {
-    if (pos >= m.size()) return 0;
-    std::uint8_t l = m[pos];
-    if (l & 0xC0) return 0;  // compression or extended label types: not in a question we accept
-    if (n + 1 + l > kMaxNameWire || pos + 1 + l > m.size()) return 0;
-    name[n] = l;
-    if (lower_out) lower_out[n] = l;
-    for (std::size_t i = 1; i <= l; ++i) {
-      name[n + i] = m[pos + i];
-      if (lower_out) lower_out[n + i] = lower(m[pos + i]);
+  if (pos > m.size()) return 0;
+  dns_wire::WireReader reader(m);
+  reader.seek(pos);
+  dns_wire::Name n;
+  if (!reader.read_name(&n, /*allow_compression=*/false)) return 0;
+  std::memcpy(name, n.data.data(), n.length);
+  if (lower_out)
+    for (std::size_t i = 0; i < n.length; ++i) lower_out[i] = dns_wire::ascii_lower(n.data[i]);
+  len = static_cast<std::uint8_t>(n.length);
+  return reader.position();
+}
+
+// Reads (validates) a possibly compressed name at `pos` whose in-place octets must end by
+// `limit`: pointers are followed (each strictly backwards, so no loop), the name is at
+// most 255 octets. Returns the position after its in-place octets, or 0.
+//
+// render_answer() rewrites the header (ID, flags, counts) and every TTL field for each
+// client, so a name may not be read through those octets: pointers into the header are
+// refused, and with `ttl_marks` (one octet per message octet, non-zero inside a TTL
+// field or an octet that is cut off) so are labels and pointers lying there.
+std::size_t check_name(std::span<const std::uint8_t> m, std::size_t pos, std::size_t limit,
+                       const std::uint8_t* ttl_marks = nullptr) noexcept {
+  if (pos >= m.size()) return 0;
+  dns_wire::WireReader reader(m);
+  reader.seek(pos);
+  if (!reader.read_name(nullptr, /*allow_compression=*/true)) return 0;
+  if (reader.position() > limit) return 0;
+  // The walk is safe: the reader checked every pointer and length.
+  auto in_ttl = [&](std::size_t from, std::size_t n) {
+    if (!ttl_marks) return false;
+    for (std::size_t i = from; i < from + n; ++i)
+      if (ttl_marks[i]) return true;
+    return false;
+  };
+  for (std::size_t p = pos;;) {
+    if ((m[p] & 0xC0) == 0xC0) {
+      if (in_ttl(p, 2)) return 0;
+      p = (std::size_t{m[p] & 0x3fu} << 8) | m[p + 1];
+      if (p < kHeaderSize) return 0;
+    } else {
+      if (in_ttl(p, 1u + m[p])) return 0;
+      if (m[p] == 0) break;
+      p += 1u + m[p];
     }
-    n += 1 + l;
-    pos += 1 + l;
-    if (l == 0) break;
   }
-  len = static_cast<std::uint8_t>(n);
-  return pos;
+  return reader.position();
 }
 
 // Skips one resource record; returns its type, TTL offset and the position after it.
@@ -63,9 +97,10 @@ struct RecordPos {
   std::uint16_t rdlen = 0;
   std::size_t end = 0;
 };
-bool read_record(std::span<const std::uint8_t> m, std::size_t pos, RecordPos& r) noexcept {
+bool read_record(std::span<const std::uint8_t> m, std::size_t pos, RecordPos& r,
+                 const std::uint8_t* ttl_marks = nullptr) noexcept {
   r.start = pos;
-  pos = skip_name(m, pos);
+  pos = check_name(m, pos, m.size(), ttl_marks);
   if (pos == 0 || pos + 10 > m.size()) return false;
   r.type = get16(m, pos);
   r.ttl_at = pos + 4;
@@ -75,20 +110,34 @@ bool read_record(std::span<const std::uint8_t> m, std::size_t pos, RecordPos& r)
   return r.end <= m.size();
 }
 
+// The record types whose RDATA may hold compressed names (RFC 1035 3.3, RFC 3597 4):
+// each name must be valid (pointers followed) and the RDATA must end exactly after it.
+// Cached answers are sent to clients as they are, so a broken pointer must not pass.
+bool rdata_names_valid(std::span<const std::uint8_t> m, const RecordPos& r, const std::uint8_t* marks) noexcept {
+  std::size_t p = 0;
+  switch (r.type) {
+    case kTypeNs:
+    case kTypeCname:
+    case kTypePtr:
+      p = check_name(m, r.rdata_at, r.end, marks);
+      return p != 0 && p == r.end;
+    case kTypeMx:
+      if (r.rdlen < 3) return false;
+      p = check_name(m, r.rdata_at + 2, r.end, marks);
+      return p != 0 && p == r.end;
+    case kTypeSoa:
+      p = check_name(m, r.rdata_at, r.end, marks);
+      if (p != 0) p = check_name(m, p, r.end, marks);
+      return p != 0 && p + 20 == r.end;
+    default:
+      return true;
+  }
+}
+
 }  // namespace
 
 std::size_t skip_name(std::span<const std::uint8_t> msg, std::size_t pos) noexcept {
-  std::size_t total = 0;
-  while (pos < msg.size()) {
-    std::uint8_t l = msg[pos];
-    if ((l & 0xC0) == 0xC0) return pos + 2 <= msg.size() ? pos + 2 : 0;
-    if (l & 0xC0) return 0;
-    total += 1 + l;
-    if (total > kMaxNameWire) return 0;
-    pos += 1 + l;
-    if (l == 0) return pos <= msg.size() ? pos : 0;
-  }
-  return 0;
+  return check_name(msg, pos, msg.size());
 }
 
 bool parse_question(std::span<const std::uint8_t> in, Question& q) noexcept {
@@ -172,7 +221,10 @@ PrepareResult prepare_answer(std::span<const std::uint8_t> answer, std::uint32_t
   out = PreparedAnswer{};
   if (answer.size() < kHeaderSize || get16(answer, 4) != 1) return PrepareResult::kMalformed;
   std::size_t an = get16(answer, 6), ns = get16(answer, 8), ar = get16(answer, 10);
-  std::size_t pos = skip_name(answer, kHeaderSize);
+  // The question name must be uncompressed (render_answer rewrites it in place).
+  std::uint8_t qname[kMaxNameWire];
+  std::uint8_t qname_len = 0;
+  std::size_t pos = read_plain_name(answer, kHeaderSize, qname, nullptr, qname_len);
   if (pos == 0 || pos + 4 > answer.size()) return PrepareResult::kMalformed;
   pos += 4;
 
@@ -183,8 +235,10 @@ PrepareResult prepare_answer(std::span<const std::uint8_t> answer, std::uint32_t
   bool have_opt = false;
   std::uint8_t ext_rcode = 0;
   std::vector<TtlSlot> slots;
-  slots.reserve(an + ns + ar);
   std::size_t total = an + ns + ar;
+  const std::size_t first_record = pos;
+  std::vector<std::uint8_t> ttl_marks(answer.size());  // octets render_answer() rewrites per client
+  slots.reserve(std::min(total, (answer.size() - pos) / 11));  // a record takes >= 11 octets
   RecordPos r;
   for (std::size_t i = 0; i < total; ++i) {
     if (!read_record(answer, pos, r)) return PrepareResult::kMalformed;
@@ -200,18 +254,31 @@ PrepareResult prepare_answer(std::span<const std::uint8_t> answer, std::uint32_t
       if (ttl & 0x80000000u) ttl = 0;  // RFC 2181 8: treat as zero
       ttl = std::min(ttl, max_ttl);
       slots.push_back({static_cast<std::uint32_t>(r.ttl_at), ttl});
+      std::memset(ttl_marks.data() + r.ttl_at, 1, 4);
       min_ttl = std::min(min_ttl, ttl);
+      if (!rdata_names_valid(answer, r, nullptr)) return PrepareResult::kMalformed;
       if (r.type == kTypeSoa && i >= an && i < an + ns && !have_soa) {
         // SOA RDATA: MNAME, RNAME (possibly compressed), then five 32-bit fields.
-        std::span<const std::uint8_t> upto = answer.first(r.end);
-        std::size_t p = skip_name(upto, r.rdata_at);
-        if (p != 0) p = skip_name(upto, p);
+        std::size_t p = check_name(answer, r.rdata_at, r.end);
+        if (p != 0) p = check_name(answer, p, r.end);
         if (p == 0 || p + 20 != r.end) return PrepareResult::kMalformed;
         std::uint32_t minimum = get32(answer, p + 16);
         have_soa = true;
         negative_ttl = std::min({ttl, minimum, max_ttl});
       }
     }
+    pos = r.end;
+  }
+  // Now that every TTL field is known: no name may be read through one (a label run
+  // can reach forward past its pointer, even into a later record), nor through the
+  // octets that are cut off (the OPT record, trailing octets).
+  const std::size_t kept = have_opt ? opt_start : pos;
+  std::memset(ttl_marks.data() + kept, 1, answer.size() - kept);
+  pos = first_record;
+  for (std::size_t i = 0; i < total; ++i) {
+    if (have_opt && i + 1 == total) break;  // the OPT record itself (root owner, cut off)
+    if (!read_record(answer, pos, r, ttl_marks.data())) return PrepareResult::kMalformed;
+    if (!rdata_names_valid(answer, r, ttl_marks.data())) return PrepareResult::kMalformed;
     pos = r.end;
   }
 

@@ -89,7 +89,9 @@ enum class PrepareResult {
   kServerError,  // SERVFAIL, REFUSED, NOTIMP, FORMERR or an extended rcode: try the next upstream
 };
 
-// Prepares an upstream answer that already passed answer_matches(). Caching rules:
+// Prepares an upstream answer that already passed answer_matches(). Every owner name,
+// and the names in NS, CNAME, PTR, MX and SOA RDATA, must be valid with compression
+// pointers followed, else kMalformed; the question name must be uncompressed. Caching rules:
 // NOERROR with answers: min TTL of every record, each TTL capped at `max_ttl`;
 // NXDOMAIN / NODATA: min(SOA TTL, SOA MINIMUM) (RFC 2308) when the authority section has
 // an SOA, else not cached; other rcodes are kServerError and never cached; a TTL of 0
@@ -114,8 +116,10 @@ std::size_t render_answer(const AnswerView& a, std::uint32_t elapsed, const Ques
 std::size_t render_error(const Question& q, std::uint8_t rcode, std::span<std::uint8_t> out,
                          std::size_t limit) noexcept;
 
-// Skips a possibly compressed name at `pos`; returns the position after it, or 0 when
-// it runs past the message or is longer than 255 octets.
+// Validates and skips a possibly compressed name at `pos` with common/dns_wire's reader:
+// pointers are followed (each strictly backwards, so no loop, and never into the
+// 12-octet header), the name is at most 255 octets, extended label types are rejected. Returns the position after the name's
+// in-place octets, or 0 when it is not a valid name.
 std::size_t skip_name(std::span<const std::uint8_t> msg, std::size_t pos) noexcept;
 
 }  // namespace mcns::frontend::forward

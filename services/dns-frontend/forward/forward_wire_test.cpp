@@ -144,8 +144,143 @@ TEST(PrepareAnswer, ServerErrorsAndMalformed) {
   Bytes loop = make_answer(query, 0, {{.rdata = a_rdata(1, 2, 3, 4)}}, false);
   std::size_t owner = 12 + name_wire("www.example.com").size() + 4;
   loop[owner] = 0xC0;
-  loop[owner + 1] = static_cast<std::uint8_t>(owner);  // points at itself: skip_name does not follow it
-  EXPECT_EQ(prepare_answer(loop, 300, p), PrepareResult::kOk);
+  loop[owner + 1] = static_cast<std::uint8_t>(owner);  // points at itself: followed, and refused
+  EXPECT_EQ(prepare_answer(loop, 300, p), PrepareResult::kMalformed);
+}
+
+// Compressed upstream answers, built octet by octet: names are followed through their
+// pointers (common/dns_wire's reader), so broken pointers are refused, not cached.
+class CompressedAnswer : public ::testing::Test {
+ protected:
+  // The answer header and question for www.example.com A; records are appended.
+  CompressedAnswer() : query_(make_query("www.example.com", 1, {.id = 42})), msg_(make_answer(query_, 0, {}, false)) {}
+
+  static constexpr std::uint8_t kQname = 12;             // offset of "www.example.com"
+  static constexpr std::uint8_t kExampleCom = 12 + 4;    // offset of "example.com"
+  void record(const Bytes& owner, std::uint16_t type, std::uint32_t ttl, const Bytes& rdata, int section = 0) {
+    msg_.insert(msg_.end(), owner.begin(), owner.end());
+    put16(msg_, type);
+    put16(msg_, 1);
+    put32(msg_, ttl);
+    put16(msg_, static_cast<std::uint16_t>(rdata.size()));
+    msg_.insert(msg_.end(), rdata.begin(), rdata.end());
+    std::size_t at = 6 + 2 * static_cast<std::size_t>(section);
+    std::uint16_t n = static_cast<std::uint16_t>(get16(msg_, at) + 1);
+    msg_[at] = static_cast<std::uint8_t>(n >> 8);
+    msg_[at + 1] = static_cast<std::uint8_t>(n);
+  }
+  static Bytes ptr(std::size_t to) { return {static_cast<std::uint8_t>(0xC0 | (to >> 8)), static_cast<std::uint8_t>(to)}; }
+  static Bytes cat(Bytes a, const Bytes& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  }
+  PrepareResult prepare() { return prepare_answer(msg_, 300, prepared_); }
+
+  Bytes query_;
+  Bytes msg_;
+  PreparedAnswer prepared_;
+};
+
+TEST_F(CompressedAnswer, CnameChainThroughPointersIsAcceptedAndRendered) {
+  // www.example.com CNAME web.<ptr example.com>; web.example.com A 192.0.2.1 with the
+  // owner a pointer into the CNAME's RDATA.
+  record(ptr(kQname), 5, 200, cat(Bytes{3, 'w', 'e', 'b'}, ptr(kExampleCom)));
+  std::size_t web_at = msg_.size() - 6;  // the CNAME RDATA: 3web + pointer
+  record(ptr(web_at), 1, 100, a_rdata(192, 0, 2, 1));
+  ASSERT_EQ(prepare(), PrepareResult::kOk);
+  EXPECT_EQ(prepared_.lifetime, 100u);
+  ASSERT_EQ(prepared_.ttls.size(), 2u);
+  Question q = parse(make_query("WWW.example.COM", 1, {.id = 7}));
+  ASSERT_TRUE(answer_matches(msg_, 42, q));
+  std::uint8_t out[512];
+  std::size_t n = render_answer(AnswerView{prepared_.wire, prepared_.ttls}, 10, q, out, sizeof out);
+  ASSERT_EQ(n, msg_.size());
+  EXPECT_EQ(ttls_of(Bytes(out, out + n)), (std::vector<std::uint32_t>{190, 90}));
+}
+
+TEST_F(CompressedAnswer, MxAndNsAndSoaNamesFollowPointers) {
+  Bytes mx = {0, 10};
+  record(ptr(kQname), 15, 60, cat(mx, cat(Bytes{4, 'm', 'a', 'i', 'l'}, ptr(kExampleCom))));
+  record(ptr(kExampleCom), 2, 60, cat(Bytes{2, 'n', 's'}, ptr(kExampleCom)), 1);
+  ASSERT_EQ(prepare(), PrepareResult::kOk);
+
+  // NXDOMAIN with an SOA whose MNAME and RNAME are compressed against the question.
+  Bytes nx = make_answer(query_, 3, {}, false);
+  msg_ = nx;
+  Bytes soa = cat(cat(Bytes{2, 'n', 's'}, ptr(kExampleCom)), cat(Bytes{5, 'a', 'd', 'm', 'i', 'n'}, ptr(kExampleCom)));
+  for (std::uint32_t v : {2024010101u, 3600u, 600u, 86400u, 45u}) put32(soa, v);
+  record(ptr(kExampleCom), 6, 3600, soa, 1);
+  ASSERT_EQ(prepare(), PrepareResult::kOk);
+  EXPECT_EQ(prepared_.lifetime, 45u);
+}
+
+TEST_F(CompressedAnswer, ForwardPointerIsMalformed) {
+  std::size_t owner_at = msg_.size();
+  record(ptr(owner_at + 20), 1, 60, a_rdata(1, 2, 3, 4));  // points past itself
+  EXPECT_EQ(prepare(), PrepareResult::kMalformed);
+}
+
+TEST_F(CompressedAnswer, PointerOutsideTheMessageIsMalformed) {
+  record(ptr(0x3fff), 1, 60, a_rdata(1, 2, 3, 4));
+  EXPECT_EQ(prepare(), PrepareResult::kMalformed);
+}
+
+TEST_F(CompressedAnswer, PointerIntoTheHeaderIsMalformed) {
+  record(ptr(kQname), 5, 60, cat(Bytes{1, 'a'}, ptr(4)));  // a.<qdcount...>
+  EXPECT_EQ(prepare(), PrepareResult::kMalformed);
+}
+
+TEST_F(CompressedAnswer, NameThroughATtlFieldIsMalformed) {
+  // The TTL octets are rewritten for every client (counted down), so a name read through
+  // them would change: here a pointer to the TTL of the record itself (TTL 0x00000000 is
+  // a valid root name today, a label tomorrow).
+  std::size_t ttl_at = msg_.size() + 2 + 4;
+  record(ptr(kQname), 5, 0, cat(Bytes{1, 'a'}, ptr(ttl_at + 3)));
+  EXPECT_EQ(prepare(), PrepareResult::kMalformed);
+}
+
+TEST_F(CompressedAnswer, LoopInCnameRdataIsMalformed) {
+  std::size_t rdata_at = msg_.size() + 2 + 10;  // after the owner pointer and the fixed fields
+  record(ptr(kQname), 5, 60, cat(Bytes{1, 'a'}, ptr(rdata_at)));  // a.<itself>
+  EXPECT_EQ(prepare(), PrepareResult::kMalformed);
+}
+
+TEST_F(CompressedAnswer, NameRunningPastItsRdataIsMalformed) {
+  // A CNAME RDATA of 2 octets whose name (3web + pointer) runs into the next record.
+  Bytes rdata = {3, 'w'};
+  record(ptr(kQname), 5, 60, rdata);
+  record(ptr(kQname), 1, 60, a_rdata(1, 2, 3, 4));
+  EXPECT_EQ(prepare(), PrepareResult::kMalformed);
+  // MX with a trailing octet after its name: the RDATA must end with the name.
+  msg_ = make_answer(query_, 0, {}, false);
+  record(ptr(kQname), 15, 60, cat(Bytes{0, 10}, cat(ptr(kExampleCom), Bytes{0})));
+  EXPECT_EQ(prepare(), PrepareResult::kMalformed);
+}
+
+TEST_F(CompressedAnswer, NameLongerThan255ThroughPointersIsMalformed) {
+  // Chain labels of 63 octets, each name ending in a pointer to the previous one: the
+  // fifth expands to more than 255 octets.
+  std::size_t prev = kQname;
+  for (int i = 0; i < 5; ++i) {
+    Bytes label(64, 'x');
+    label[0] = 63;
+    std::size_t rdata_at = msg_.size() + 2 + 10;
+    record(ptr(kQname), 5, 60, cat(label, ptr(prev)));
+    prev = rdata_at;
+  }
+  EXPECT_EQ(prepare(), PrepareResult::kMalformed);
+}
+
+TEST_F(CompressedAnswer, CompressedQuestionIsRefused) {
+  Bytes a = msg_;
+  // Replace the question name with a pointer into the header.
+  std::size_t qlen = name_wire("www.example.com").size();
+  a.erase(a.begin() + 12, a.begin() + 12 + static_cast<std::ptrdiff_t>(qlen));
+  Bytes p = ptr(2);
+  a.insert(a.begin() + 12, p.begin(), p.end());
+  Question q = parse(query_);
+  EXPECT_FALSE(answer_matches(a, 42, q));
+  EXPECT_EQ(prepare_answer(a, 300, prepared_), PrepareResult::kMalformed);
 }
 
 TEST(RenderAnswer, RestoresClientAndCountsDown) {

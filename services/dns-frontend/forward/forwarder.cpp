@@ -79,7 +79,10 @@ std::string transaction_key(const Question& q) {
 // Forwarder
 
 Forwarder::Forwarder(const ForwarderOptions& options, AllowList allow, std::vector<udp::endpoint> upstreams)
-    : options_(options), allow_(std::move(allow)), upstreams_(std::move(upstreams)), cache_(options.max_entries) {}
+    : options_(options),
+      allow_(std::move(allow)),
+      upstreams_(std::move(upstreams)),
+      cache_(options.max_entries, options.max_bytes) {}
 
 Forwarder::~Forwarder() = default;
 
@@ -109,7 +112,10 @@ StatusOr<std::unique_ptr<Forwarder>> Forwarder::create(const ForwarderOptions& o
                      "mcns_forward_cache_misses_total ", cache->misses(), "\n",
                      "# HELP mcns_forward_cache_entries Answers held by the forwarding cache.\n"
                      "# TYPE mcns_forward_cache_entries gauge\n"
-                     "mcns_forward_cache_entries ", cache->size(), "\n");
+                     "mcns_forward_cache_entries ", cache->size(), "\n",
+                     "# HELP mcns_forward_cache_bytes Memory held by the forwarding cache's answers (bounded by [forward] max_bytes).\n"
+                     "# TYPE mcns_forward_cache_bytes gauge\n"
+                     "mcns_forward_cache_bytes ", cache->bytes(), "\n");
     });
   }
   return f;

@@ -46,6 +46,8 @@ struct ForwarderOptions {
   std::vector<std::string> allow;      // CIDR prefixes
   std::uint32_t max_ttl = 300;
   std::uint32_t max_entries = 100000;  // 0: nothing is cached
+  // Footprint of all cached answers together, for every worker (SPEC section 16).
+  std::uint64_t max_bytes = ForwardCache::kDefaultMaxBytes;
   // Per attempt (UDP, and again for a TCP retry) before the next upstream is tried.
   std::chrono::milliseconds timeout{1500};
   // Bounds per worker: concurrent upstream transactions, and clients waiting on one.
@@ -56,7 +58,8 @@ struct ForwarderOptions {
 class Forwarder {
  public:
   // Validates the options (addresses, prefixes). With a registry, exposes
-  // mcns_forward_cache_hits_total, mcns_forward_cache_misses_total and
+  // mcns_forward_cache_hits_total, mcns_forward_cache_misses_total,
+  // mcns_forward_cache_entries, mcns_forward_cache_bytes and
   // mcns_forward_upstream_errors_total{upstream}.
   static StatusOr<std::unique_ptr<Forwarder>> create(const ForwarderOptions& options,
                                                      metrics::Registry* registry);

@@ -43,6 +43,16 @@ struct Targets {
   }
 };
 
+// Which targets put_additionals() looks at: all of them (optional data), or, for a
+// referral (RFC 9471), only those at or below the cut (in-domain glue, required) or
+// only the others (sibling glue, optional).
+enum class Glue : std::uint8_t { kAll, kInDomain, kSibling };
+struct Cut {
+  const std::uint8_t* name = nullptr;  // lower case, uncompressed
+  std::size_t length = 0;
+  unsigned labels = 0;
+};
+
 class Responder {
  public:
   Responder(const zone::ZoneSet& zones, const ParsedQuery& q, std::span<std::uint8_t> out) noexcept
@@ -122,7 +132,10 @@ class Responder {
   bool put_owner(Owner& owner) noexcept;
   bool put_rrset(const zone::Shard& shard, const zone::RRset& set, Owner& owner, Targets* targets) noexcept;
   bool put_soa(const zone::Zone& zone, std::uint32_t ttl, Owner& owner) noexcept;
-  void put_additionals(const zone::Zone& zone, const Targets& targets) noexcept;
+  // False when a required (in-domain) record did not fit; the reply is then as it was
+  // before the call. Optional records that do not fit are left out.
+  bool put_additionals(const zone::Zone& zone, const Targets& targets, Glue which = Glue::kAll,
+                       const Cut& cut = {}) noexcept;
   // Owner of the suffix of `name` starting at label `label` (the qname's suffixes are
   // in the question; other names go through the compressor).
   Owner suffix_owner(const Name& name, bool is_qname, unsigned label) const noexcept;
@@ -206,8 +219,12 @@ bool Responder::put_soa(const zone::Zone& zone, std::uint32_t ttl, Owner& owner)
 }
 
 // A/AAAA of NS, MX and SRV targets found in the same zone, as Knot adds them. Records
-// that do not fit are left out without TC (RFC 2181 9: additional data is optional).
-void Responder::put_additionals(const zone::Zone& zone, const Targets& targets) noexcept {
+// that do not fit are left out without TC (RFC 2181 9: additional data is optional),
+// except in-domain glue of a referral (RFC 9471 2.1: the caller sets TC).
+bool Responder::put_additionals(const zone::Zone& zone, const Targets& targets, Glue which, const Cut& cut) noexcept {
+  const std::size_t start = w_.size();
+  const std::size_t start_comp = comp_.count();
+  const std::uint16_t start_ar = ar_;
   for (std::size_t i = 0; i < targets.count; ++i) {
     Owner owner = targets.items[i];
     bool seen = false;
@@ -217,6 +234,13 @@ void Responder::put_additionals(const zone::Zone& zone, const Targets& targets) 
     Name lower;
     if (!lower.assign({owner.name, owner.length})) continue;
     lower.to_lower();
+    if (which != Glue::kAll) {
+      const bool in_domain =
+          lower.label_count >= cut.labels &&
+          dns_wire::names_equal_ci(lower.suffix(lower.label_count - cut.labels),
+                                   lower.suffix_length(lower.label_count - cut.labels), cut.name, cut.length);
+      if (in_domain != (which == Glue::kInDomain)) continue;
+    }
     zone::NodeRef ref = zone.find(lower.data.data(), lower.length);
     if (!ref) continue;
     for (std::uint16_t t : {type::kA, type::kAAAA}) {
@@ -225,13 +249,20 @@ void Responder::put_additionals(const zone::Zone& zone, const Targets& targets) 
       const std::size_t mark = w_.size();
       const std::size_t comp_mark = comp_.count();
       if (!put_rrset(*ref.shard, *set, owner, nullptr)) {
+        if (which == Glue::kInDomain) {  // all or nothing: the caller truncates
+          w_.rewind(start);
+          comp_.truncate(start_comp);
+          ar_ = start_ar;
+          return false;
+        }
         w_.rewind(mark);
         comp_.truncate(comp_mark);
-        return;
+        return true;
       }
       ar_ = static_cast<std::uint16_t>(ar_ + set->count);
     }
   }
+  return true;
 }
 
 Responder::Resolution Responder::resolve(const zone::Zone& zone, const Name& name) const noexcept {
@@ -309,11 +340,17 @@ std::uint16_t Responder::answer(const zone::Zone* zone) noexcept {
     if (res.kind == Resolution::kDelegation) {
       if (chain == 0) set_aa(false);
       const zone::RRset* ns = res.node.shard->find_rrset(*res.node.node, type::kNS);
-      Owner owner = suffix_owner(*cur, is_qname, cur->label_count - res.labels);
+      const unsigned cut_at = cur->label_count - res.labels;
+      Owner owner = suffix_owner(*cur, is_qname, cut_at);
       Targets targets;
       if (!section(put_rrset(*res.node.shard, *ns, owner, &targets))) return rcode::kNoError;
       ns_ = static_cast<std::uint16_t>(ns_ + ns->count);
-      put_additionals(*zone, targets);  // glue
+      // Glue (RFC 9471): the addresses of NS names at or below the cut are the only way
+      // to reach the child, so when they do not all fit the referral goes out with TC;
+      // sibling glue (NS names elsewhere in this zone) comes after and may be dropped.
+      const Cut cut{cur->suffix(cut_at), cur->suffix_length(cut_at), res.labels};
+      if (!section(put_additionals(*zone, targets, Glue::kInDomain, cut))) return rcode::kNoError;
+      put_additionals(*zone, targets, Glue::kSibling, cut);
       return rcode::kNoError;
     }
     if (res.kind == Resolution::kNxDomain) {
@@ -392,6 +429,32 @@ std::size_t udp_limit(const ParsedQuery& q) noexcept {
 
 }  // namespace
 
+// A frontend holds no TSIG keys (SPEC 13): any signed message gets NOTAUTH with an
+// unsigned TSIG record carrying BADKEY (RFC 8945 5.2.1), the request's key name,
+// algorithm, time and fudge echoed, as Knot and NSD answer; the question and OPT kept.
+QueryResult tsig_badkey(const ParsedQuery& q, std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
+                        std::size_t limit) noexcept {
+  constexpr std::uint16_t kBadKey = 17;
+  dns_wire::Name algorithm;
+  std::size_t alg_len = 0;
+  auto rdata = in.subspan(q.tsig.rdata_offset, q.tsig.rdlength);
+  // Algorithm name, then time (6) and fudge (2): without them there is nothing to echo.
+  if (!algorithm.assign(rdata, &alg_len) || rdata.size() < alg_len + 8) return QueryResult{};
+  dns_wire::WireWriter w(out.first(std::min(out.size(), limit)));
+  // Header: QR, the opcode and RD copied, NOTAUTH; one question, OPT (if any) and TSIG.
+  bool ok = w.put_u16(q.header.id) &&
+            w.put_u16(static_cast<std::uint16_t>(dns_wire::flag::kQr | (q.header.flags & 0x7900) | rcode::kNotAuth)) &&
+            w.put_u16(1) && w.put_u16(0) && w.put_u16(0) && w.put_u16(static_cast<std::uint16_t>(q.edns.present ? 2 : 1));
+  ok = ok && w.put_bytes(in.subspan(dns_wire::kHeaderSize, q.question_end - dns_wire::kHeaderSize));
+  if (ok && q.edns.present) ok = dns_wire::write_opt(w, kMaxUdpPayload, rcode::kNotAuth, q.edns.dnssec_ok);
+  ok = ok && w.put_bytes(q.tsig.key.wire()) && w.put_u16(dns_wire::kTypeTsig) && w.put_u16(255) && w.put_u32(0) &&
+       w.put_u16(static_cast<std::uint16_t>(alg_len + 16)) && w.put_bytes(algorithm.wire()) &&
+       w.put_bytes(rdata.subspan(alg_len, 8)) && w.put_u16(0) && w.put_u16(q.header.id) && w.put_u16(kBadKey) &&
+       w.put_u16(0);
+  if (!ok) return QueryResult{};
+  return QueryResult{QueryAction::kRespond, w.size(), rcode::kNotAuth, q.qtype};
+}
+
 QueryResult process_query(const zone::ZoneSet& zones, std::span<const std::uint8_t> in,
                           std::span<std::uint8_t> out, Transport transport, bool forwarding) noexcept {
   ParsedQuery q;
@@ -410,8 +473,11 @@ QueryResult process_query(const zone::ZoneSet& zones, std::span<const std::uint8
     return r.finish(rc);
   };
 
-  // Other opcodes first (IQUERY, STATUS, NOTIFY, UPDATE, ...): NOTIMP (RFC 1035 4.1.1),
-  // with the question when it could be read.
+  if (parsed == ParseResult::kOk && q.tsig.present) return tsig_badkey(q, in, out, limit);
+  // UPDATE (RFC 2136) goes to mcns-control, never to a frontend: REFUSED (SPEC 13).
+  if (q.header.opcode() == 5) return simple(rcode::kRefused, question_ok, parsed == ParseResult::kOk);
+  // Other opcodes (IQUERY, STATUS, NOTIFY, ...): NOTIMP (RFC 1035 4.1.1), with the
+  // question when it could be read.
   if (q.header.opcode() != 0) return simple(rcode::kNotImp, question_ok, parsed == ParseResult::kOk);
   if (parsed == ParseResult::kFormErrHeader) return simple(rcode::kFormErr, false, true);
   if (parsed == ParseResult::kFormErrQuestion) return simple(rcode::kFormErr, true, false);

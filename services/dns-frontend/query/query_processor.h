@@ -29,7 +29,10 @@
 // of 44 byte-identical, the rest differ only by tighter name compression):
 //  - AA on answers from zone data; minimal responses as Knot (no NS in authority of
 //    positive answers); A/AAAA of NS, MX and SRV targets in the same zone as
-//    additional data, left out (no TC) when they do not fit.
+//    additional data, left out (no TC) when they do not fit — except the in-domain
+//    glue of a referral (NS names at or below the cut): when it does not all fit, TC
+//    with emptied sections (RFC 9471); sibling glue (NS names elsewhere in the zone)
+//    follows it and is dropped without TC.
 //  - Longest-suffix zone match; matching is case-insensitive and owners that equal the
 //    question name point at it, so the client's case is echoed.
 //  - NXDOMAIN / NODATA (also empty non-terminals) with the zone SOA in authority,

@@ -16,6 +16,7 @@
 #include "common/dns_wire/wire.h"
 #include "common/zone/zone.h"
 #include "common/zone/zone_set_builder.h"
+#include "common/zone/zone_text_for_test.h"
 #include "services/dns-frontend/query/query_processor.h"
 #include "services/dns-frontend/query/query_test_util.h"
 
@@ -323,10 +324,11 @@ TEST(QueryProcessor, ClassesTypesAndOpcodes) {
   EXPECT_EQ(ask(zones(), make_query("example.com", IXFR)).rcode, 9);
   EXPECT_EQ(ask(zones(), make_query("example.com", IXFR), Transport::kTcp).rcode, 9);
   // knot: opcodes other than QUERY are NOTIMP with the question (deviation: Knot says
-  // NOTAUTH to NOTIFY and FORMERR to this UPDATE; we serve neither).
+  // NOTAUTH to NOTIFY and FORMERR to this UPDATE). UPDATE is REFUSED: updates go to
+  // mcns-control, never to a frontend (SPEC 13).
   for (std::uint16_t op : {1, 2, 3, 4, 5, 6, 15}) {
     Reply r = ask(zones(), make_query("www.example.com", A, QueryOptions{0x1234, static_cast<std::uint16_t>(op << 11)}));
-    EXPECT_EQ(r.rcode, 4) << op;
+    EXPECT_EQ(r.rcode, op == 5 ? 5 : 4) << op;
     EXPECT_EQ(r.opcode, op);
     EXPECT_EQ(r.question.size(), 1u);
     EXPECT_FALSE(r.aa);
@@ -376,6 +378,107 @@ TEST(QueryProcessor, SmallOutputBuffers) {
     }
     for (std::size_t i = size; i < out.size(); ++i) ASSERT_EQ(out[i], 0xab) << "overrun at " << i;
   }
+}
+
+}  // namespace
+}  // namespace mcns::frontend
+
+namespace mcns::frontend {
+namespace {
+
+// RFC 9471: a referral whose in-domain glue (addresses of NS names at or below the cut)
+// does not fit goes out with TC; sibling glue (NS names elsewhere in the zone) may be
+// dropped without TC.
+zone::ZoneSetPtr glue_zones() {
+  std::string z = "$ORIGIN example.org.\n$TTL 3600\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\n"
+                  "ns1 A 192.0.2.1\n";
+  for (int i = 1; i <= 10; ++i) {
+    z += str_cat("big NS ns", i, ".big\nns", i, ".big A 192.0.2.", i, "\nns", i, ".big AAAA 2001:db8::", i, "\n");
+    z += str_cat("sib NS host", i, "\nhost", i, " A 198.51.100.", i, "\nhost", i, " AAAA 2001:db8:1::", i, "\n");
+  }
+  // One in-domain name (small) plus many siblings: the in-domain glue comes first.
+  z += "mixed NS ns.mixed\nns.mixed A 192.0.2.200\n";
+  for (int i = 1; i <= 10; ++i) z += str_cat("mixed NS host", i, "\n");
+  auto zs = zone::testing::zone_set_from_text({{"example.org", z}});
+  EXPECT_TRUE(zs.ok()) << zs.status().to_string();
+  return *zs;
+}
+
+TEST(QueryProcessor, ReferralWithInDomainGlueThatDoesNotFitIsTruncated) {
+  zone::ZoneSetPtr zs = glue_zones();
+  Reply small = ask(*zs, make_query("www.big.example.org", A));  // no EDNS: 512
+  ASSERT_TRUE(small.parsed);
+  EXPECT_TRUE(small.tc);
+  EXPECT_FALSE(small.aa);
+  EXPECT_TRUE(small.authority.empty());  // sections emptied, as every TC reply
+  EXPECT_LE(small.bytes.size(), 512u);
+  QueryOptions e512 = edns(512);
+  EXPECT_TRUE(ask(*zs, make_query("www.big.example.org", A, e512)).tc);
+  // With room for it (EDNS 1232, TCP) the whole referral, all 20 glue records, no TC.
+  for (Reply r : {ask(*zs, make_query("www.big.example.org", A, edns(1232))),
+                  ask(*zs, make_query("www.big.example.org", A), Transport::kTcp)}) {
+    ASSERT_TRUE(r.parsed);
+    EXPECT_FALSE(r.tc);
+    EXPECT_EQ(r.authority.size(), 10u);
+    EXPECT_EQ(r.additional.size(), 20u);
+  }
+}
+
+TEST(QueryProcessor, ReferralDropsSiblingGlueWithoutTruncation) {
+  zone::ZoneSetPtr zs = glue_zones();
+  Reply r = ask(*zs, make_query("www.sib.example.org", A));
+  ASSERT_TRUE(r.parsed);
+  EXPECT_FALSE(r.tc);
+  EXPECT_FALSE(r.aa);
+  EXPECT_EQ(r.authority.size(), 10u);
+  EXPECT_LT(r.additional.size(), 20u);  // some sibling glue left out...
+  EXPECT_GT(r.additional.size(), 0u);   // ...not all of it
+  EXPECT_LE(r.bytes.size(), 512u);
+  // In-domain glue goes in before sibling glue, so it is kept when siblings are dropped.
+  Reply m = ask(*zs, make_query("www.mixed.example.org", A));
+  ASSERT_TRUE(m.parsed);
+  EXPECT_FALSE(m.tc);
+  EXPECT_EQ(m.authority.size(), 11u);
+  ASSERT_FALSE(m.additional.empty());
+  EXPECT_EQ(m.additional[0], "ns.mixed.example.org. 3600 IN A 192.0.2.200");
+  EXPECT_LT(m.additional.size(), 21u);
+}
+
+}  // namespace
+}  // namespace mcns::frontend
+
+namespace mcns::frontend {
+namespace {
+
+std::vector<std::uint8_t> bytes_of_hex(std::string_view hex) {
+  std::vector<std::uint8_t> out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  return out;
+}
+
+// A query signed with a key this server does not hold (dnspython, key "nokey",
+// hmac-sha256, EDNS 1232) and knotd 3.2's reply to it, byte for byte: NOTAUTH, the
+// question, OPT, and an unsigned TSIG with BADKEY echoing key, algorithm, time and fudge.
+TEST(QueryProcessor, ASignedQueryGetsKnotsNotauthBadkeyByteForByte) {
+  auto request = bytes_of_hex(
+      "199c01000001000000000002076578616d706c6503636f6d000006000100002904d0000000000000056e6f6b65790000fa00ff0000000000"
+      "3d0b686d61632d7368613235360000006b0dd56e012c0020659859e211698dbaf9a8a25642bafb8c91e61dc74cc4216eaa12a88626d7beef"
+      "199c00000000");
+  auto knot = bytes_of_hex(
+      "199c81090001000000000002076578616d706c6503636f6d000006000100002904d0000000000000056e6f6b65790000fa00ff0000000000"
+      "1d0b686d61632d7368613235360000006b0dd56e012c0000199c00110000");
+  std::vector<std::uint8_t> out(1232);
+  for (Transport t : {Transport::kUdp, Transport::kTcp}) {
+    QueryResult r = process_query(zones(), request, out, t, false);
+    ASSERT_EQ(r.action, QueryAction::kRespond);
+    EXPECT_EQ(r.rcode, 9);
+    EXPECT_EQ(std::vector<std::uint8_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(r.size)), knot);
+  }
+  // A TSIG that is not the last record is FORMERR (RFC 8945 5.1).
+  auto misplaced = request;
+  misplaced.push_back(0);
+  EXPECT_EQ(process_query(zones(), misplaced, out, Transport::kUdp, false).rcode, 1);
 }
 
 }  // namespace

@@ -79,16 +79,22 @@ void render_stats(const std::vector<const WorkerStats*>& workers, std::string& o
     if (n == 0 && slot != 0) continue;
     out += str_cat("mcns_dns_responses_total{rcode=\"", kRcodes[slot], "\"} ", n, "\n");
   }
-  std::uint64_t dropped = 0, refused = 0;
+  std::uint64_t dropped = 0, refused = 0, evicted = 0;
   for (const auto* w : workers) {
     dropped += w->dropped.get();
     refused += w->tcp_connections_refused.get();
+    evicted += w->tcp_connections_evicted.get();
   }
   out += str_cat("# HELP mcns_dns_dropped_total DNS messages dropped without a reply (responses, runts, oversized).\n"
                  "# TYPE mcns_dns_dropped_total counter\nmcns_dns_dropped_total ", dropped, "\n",
-                 "# HELP mcns_dns_tcp_connections_refused_total TCP connections closed at once: per-worker cap reached.\n"
+                 "# HELP mcns_dns_tcp_connections_refused_total TCP connections closed at once: a connection cap "
+                 "reached and nothing idle to close.\n"
                  "# TYPE mcns_dns_tcp_connections_refused_total counter\nmcns_dns_tcp_connections_refused_total ",
-                 refused, "\n");
+                 refused, "\n",
+                 "# HELP mcns_dns_tcp_connections_evicted_total Idle TCP connections closed to admit a new one "
+                 "(per-client or per-worker cap).\n"
+                 "# TYPE mcns_dns_tcp_connections_evicted_total counter\nmcns_dns_tcp_connections_evicted_total ",
+                 evicted, "\n");
   out += "# HELP mcns_dns_request_duration_seconds Time from receiving a query to its reply.\n"
          "# TYPE mcns_dns_request_duration_seconds histogram\n";
   std::uint64_t cumulative = 0;

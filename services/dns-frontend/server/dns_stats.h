@@ -44,7 +44,8 @@ struct alignas(64) WorkerStats {
   std::array<RelaxedCounter, kDurationBuckets.size() + 1> duration_buckets;  // non-cumulative; last = +Inf
   RelaxedCounter duration_count;
   RelaxedCounter duration_sum_ns;
-  RelaxedCounter tcp_connections_refused;  // over the per-worker connection cap
+  RelaxedCounter tcp_connections_refused;  // over a cap with nothing idle to close: the newcomer closed
+  RelaxedCounter tcp_connections_evicted;  // idle connections closed to admit a newcomer
 
   void count_request(Proto proto, std::uint16_t qtype) noexcept { requests[static_cast<int>(proto)][qtype_slot(qtype)].add(); }
   void count_response(std::uint16_t rcode) noexcept { responses[rcode < kRcodeSlots - 1 ? rcode : kRcodeSlots - 1].add(); }

@@ -3,6 +3,7 @@
 #include "services/dns-frontend/server/server.h"
 
 #include <boost/asio.hpp>
+#include <boost/intrusive/list.hpp>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -15,7 +16,7 @@
 #include <cstring>
 #include <mutex>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "common/base/log.h"
 #include "common/base/strings.h"
@@ -206,6 +207,60 @@ MemoryHandler<Handler> with_memory(HandlerMemory& m, Handler h) {
   return MemoryHandler<Handler>(m, std::move(h));
 }
 
+// A TCP client's address (IPv4 as v4-mapped IPv6), the key of the per-client cap.
+using ClientKey = std::array<std::uint8_t, 16>;
+
+ClientKey client_key(const asio::ip::address& a) noexcept {
+  if (a.is_v4()) return asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()).to_bytes();
+  return a.to_v6().to_bytes();
+}
+
+struct ClientKeyHash {
+  std::size_t operator()(const ClientKey& k) const noexcept {
+    std::uint64_t h = 14695981039346656037ull;  // FNV-1a
+    for (std::uint8_t b : k) h = (h ^ b) * 1099511628211ull;
+    return static_cast<std::size_t>(h);
+  }
+};
+
+using LruHook = boost::intrusive::list_member_hook<>;
+
+// What the worker's connection bookkeeping sees of a TCP session: two places in
+// least-recently-active order (all of the worker's connections, and those of the same
+// client), linked in place so that moving a session to the back on every answered
+// message allocates nothing.
+class TcpConnection {
+ public:
+  explicit TcpConnection(const ClientKey& key) : key_(key) {}
+  virtual ~TcpConnection() = default;
+  // Owes nothing: no forward outstanding, nothing to write, no whole message unread.
+  virtual bool idle() const = 0;
+  // Closed by the worker to make room (caps); unregisters itself.
+  virtual void evict() = 0;
+  // The worker's idle timeout changed (pressure began): re-arm the idle timer.
+  virtual void rearm() = 0;
+  // The worker is stopping: finish what is owed, then close.
+  virtual void shutdown() = 0;
+
+  const ClientKey key_;
+  LruHook all_hook_;
+  LruHook client_hook_;
+  void* client_ = nullptr;  // the worker's entry for key_ while registered
+};
+
+using AllList = boost::intrusive::list<TcpConnection,
+                                       boost::intrusive::member_hook<TcpConnection, LruHook, &TcpConnection::all_hook_>>;
+using ClientList =
+    boost::intrusive::list<TcpConnection,
+                           boost::intrusive::member_hook<TcpConnection, LruHook, &TcpConnection::client_hook_>>;
+
+template <typename List>
+TcpConnection* oldest_idle(List& list) noexcept {
+  for (TcpConnection& c : list)
+    if (c.idle()) return &c;
+  return nullptr;
+}
+
 }  // namespace
 
 class Worker;
@@ -260,9 +315,13 @@ class UdpLoop {
 
 class Worker {
  public:
-  Worker(int index, const zone::SnapshotHolder& holder, forward::Forwarder* forwarder, const ServerOptions& options)
+  // `workers`: how many workers share the per-client cap (each admits its share).
+  Worker(int index, int workers, const zone::SnapshotHolder& holder, forward::Forwarder* forwarder,
+         const ServerOptions& options)
       : index_(index),
         options_(options),
+        client_cap_(std::max<std::size_t>(1, (options.tcp_max_per_client + static_cast<std::size_t>(workers) - 1) /
+                                                 static_cast<std::size_t>(workers))),
         snapshot_(holder),
         forwarder_(forwarder),
         tcp_scratch_(65535),
@@ -282,9 +341,64 @@ class Worker {
   bool stopping() const { return stopping_; }
 
   void add_tcp(tcp::acceptor a) { acceptors_.push_back(std::make_unique<tcp::acceptor>(std::move(a))); }
-  std::size_t session_count() const { return sessions_.size(); }
-  void register_session(TcpSession* s) { sessions_.insert(s); }
-  void unregister_session(TcpSession* s) { sessions_.erase(s); }
+  std::size_t session_count() const { return all_.size(); }
+
+  // Connection bookkeeping (the worker's thread only). admit() makes room for a new
+  // connection from `key` or says to refuse it (SPEC 16, RFC 7766 6.2.3):
+  //  - the client already holds its share of the per-client cap: its oldest idle
+  //    connection (idle the longest) is closed; none idle: refused;
+  //  - the worker holds tcp_max_connections: the worker's oldest idle connection is
+  //    closed; none idle: refused.
+  bool admit(const ClientKey& key) {
+    if (auto it = clients_.find(key); it != clients_.end() && it->second.size() >= client_cap_) {
+      TcpConnection* victim = oldest_idle(it->second);  // (`it` may be erased by evict())
+      if (!victim) return refuse();
+      victim->evict();
+      stats_.tcp_connections_evicted.add();
+    }
+    if (all_.size() >= options_.tcp_max_connections) {
+      TcpConnection* victim = oldest_idle(all_);
+      if (!victim) return refuse();
+      victim->evict();
+      stats_.tcp_connections_evicted.add();
+    }
+    return true;
+  }
+  void register_session(TcpConnection* c) {
+    ClientList& list = clients_[c->key_];
+    c->client_ = &list;  // unordered_map elements do not move
+    list.push_back(*c);
+    all_.push_back(*c);
+    if (!pressure_ && under_pressure()) {
+      // Every open connection gets the short idle timeout now, not at its next message.
+      pressure_ = true;
+      for (TcpConnection& other : all_) other.rearm();
+    }
+  }
+  void unregister_session(TcpConnection* c) {
+    if (!c->all_hook_.is_linked()) return;
+    all_.erase(all_.iterator_to(*c));
+    auto& list = *static_cast<ClientList*>(c->client_);
+    list.erase(list.iterator_to(*c));
+    c->client_ = nullptr;
+    if (list.empty()) clients_.erase(c->key_);
+    if (pressure_ && !under_pressure()) pressure_ = false;  // timers re-read idle_timeout() when they fire
+  }
+  // A complete message arrived: the connection is the most recently active.
+  void touched(TcpConnection* c) {
+    if (!c->all_hook_.is_linked()) return;
+    all_.erase(all_.iterator_to(*c));
+    all_.push_back(*c);
+    auto& list = *static_cast<ClientList*>(c->client_);
+    list.erase(list.iterator_to(*c));
+    list.push_back(*c);
+  }
+  // More than half the connection slots in use: idle connections get the short timeout.
+  bool under_pressure() const { return all_.size() * 2 > options_.tcp_max_connections; }
+  std::chrono::milliseconds idle_timeout() const {
+    return under_pressure() ? std::min(options_.tcp_idle_timeout, options_.tcp_idle_timeout_under_pressure)
+                            : options_.tcp_idle_timeout;
+  }
 
   void start_thread() {
     asio::post(io_, [this] {
@@ -345,6 +459,10 @@ class Worker {
   }
 
   void accept(tcp::acceptor& a);
+  bool refuse() {
+    stats_.tcp_connections_refused.add();
+    return false;
+  }
 
   // An idle worker still drops its reference to a replaced snapshot within a second, so
   // the old one can be freed (by the publisher's sweep()).
@@ -358,8 +476,11 @@ class Worker {
 
   int index_;
   const ServerOptions& options_;
+  const std::size_t client_cap_;  // this worker's share of tcp_max_per_client
   // Declared before io_: sessions unregister themselves while io_ is destroyed.
-  std::unordered_set<TcpSession*> sessions_;
+  std::unordered_map<ClientKey, ClientList, ClientKeyHash> clients_;
+  AllList all_;  // every open connection, least recently active first
+  bool pressure_ = false;
   WorkerStats stats_;
   zone::LocalSnapshot snapshot_;
   forward::Forwarder* forwarder_;
@@ -502,40 +623,55 @@ void UdpLoop::forward_miss(const forward::Question& q, const msghdr& h, const so
 // ---------------------------------------------------------------------------------------
 // TCP (RFC 7766)
 
-class TcpSession : public std::enable_shared_from_this<TcpSession> {
+class TcpSession final : public TcpConnection, public std::enable_shared_from_this<TcpSession> {
  public:
-  TcpSession(Worker& w, tcp::socket socket)
-      : w_(w), socket_(std::move(socket)), timer_(socket_.get_executor()), rx_(kTcpInitialRx) {}
-  ~TcpSession() { w_.unregister_session(this); }
+  TcpSession(Worker& w, tcp::socket socket, const tcp::endpoint& peer)
+      : TcpConnection(client_key(peer.address())),
+        w_(w),
+        socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        rx_(kTcpInitialRx) {
+    forward::Forwarder* fwd = w_.forwarder();
+    allowed_ = fwd != nullptr && fwd->allowed(peer.data());
+  }
+  ~TcpSession() override { w_.unregister_session(this); }
 
   void start() {
+    last_active_ = std::chrono::steady_clock::now();
     w_.register_session(this);
     boost::system::error_code ec;
     socket_.set_option(tcp::no_delay(true), ec);
-    auto peer = socket_.remote_endpoint(ec);
-    forward::Forwarder* fwd = w_.forwarder();
-    allowed_ = !ec && fwd != nullptr && fwd->allowed(peer.data());
-    touch();
     arm_timer();
     read();
   }
 
-  // Worker stopping: finish what is owed, then close.
-  void shutdown() {
+  void shutdown() override {
     stopping_ = true;
     maybe_close();
   }
+  bool idle() const override {
+    return !closed_ && outstanding_ == 0 && !writing_ && out_pending_.empty() && !has_complete_frame();
+  }
+  void evict() override { close(); }
+  void rearm() override {
+    if (!closed_) arm_timer();
+  }
 
  private:
-  void touch() { deadline_ = std::chrono::steady_clock::now() + w_.options().tcp_idle_timeout; }
+  void touch() {
+    last_active_ = std::chrono::steady_clock::now();
+    w_.touched(this);
+  }
+  // The idle deadline follows the worker's current timeout (shorter under pressure).
+  std::chrono::steady_clock::time_point deadline() const { return last_active_ + w_.idle_timeout(); }
 
   void arm_timer() {
-    timer_.expires_at(deadline_);
+    timer_.expires_at(deadline());
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->closed_) return;
-      if (std::chrono::steady_clock::now() < self->deadline_) return self->arm_timer();
+      if (std::chrono::steady_clock::now() < self->deadline()) return self->arm_timer();
       if (self->outstanding_ == 0) return self->close();  // idle, or the peer stopped reading
-      self->touch();  // forwards are bounded by their own timeouts
+      self->last_active_ = std::chrono::steady_clock::now();  // forwards are bounded by their own timeouts
       self->arm_timer();
     });
   }
@@ -668,6 +804,7 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
   void close() {
     if (closed_) return;
     closed_ = true;
+    w_.unregister_session(this);  // the slot is free now, not when the last handler ran
     boost::system::error_code ignored;
     timer_.cancel();
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
@@ -679,7 +816,7 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
   HandlerMemory write_memory_;
   tcp::socket socket_;
   asio::steady_timer timer_;
-  std::chrono::steady_clock::time_point deadline_;
+  std::chrono::steady_clock::time_point last_active_;  // last complete message (or accept)
   std::vector<std::uint8_t> rx_;
   std::size_t rx_len_ = 0;
   std::vector<std::uint8_t> out_pending_;
@@ -704,12 +841,13 @@ void Worker::accept(tcp::acceptor& a) {
       });
       return;
     }
-    if (sessions_.size() >= options_.tcp_max_connections) {
-      stats_.tcp_connections_refused.add();
+    boost::system::error_code peer_ec;
+    tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+    if (peer_ec || !admit(client_key(peer.address()))) {
       boost::system::error_code ignored;
       socket.close(ignored);
     } else {
-      std::make_shared<TcpSession>(*this, std::move(socket))->start();
+      std::make_shared<TcpSession>(*this, std::move(socket), peer)->start();
     }
     accept(a);
   });
@@ -722,8 +860,9 @@ void Worker::begin_stop() {
   for (auto& a : acceptors_) a->close(ignored);
   refresh_timer_.cancel();
   // shutdown() may close (and so unregister) a session: iterate over a copy.
-  std::vector<TcpSession*> sessions(sessions_.begin(), sessions_.end());
-  for (TcpSession* s : sessions) s->shutdown();
+  std::vector<TcpConnection*> sessions;
+  for (TcpConnection& c : all_) sessions.push_back(&c);
+  for (TcpConnection* c : sessions) c->shutdown();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -841,7 +980,7 @@ StatusOr<std::unique_ptr<Server>> Server::bind(const ServerOptions& options, con
   int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, threads);
   for (int i = 0; i < threads; ++i)
-    impl->workers.push_back(std::make_unique<Worker>(i, holder, forwarder, impl->options));
+    impl->workers.push_back(std::make_unique<Worker>(i, threads, holder, forwarder, impl->options));
 
   for (const ListenSpec& spec : specs) {
     // With port 0 the first socket picks the port and every other socket (UDP and TCP,

@@ -15,9 +15,18 @@
 //
 // TCP (RFC 7766): 2-octet length framing; pipelined queries are answered in order as
 // they are read (forwarded ones when their answer arrives); idle connections close after
-// `tcp_idle_timeout`; at most `tcp_max_connections` per worker (more are closed at once);
-// bounded per-connection buffers with back-pressure (reading pauses while the output
-// queue is full). A zero-length message is ignored and the connection stays usable.
+// `tcp_idle_timeout`, or `tcp_idle_timeout_under_pressure` while more than half of a
+// worker's `tcp_max_connections` are open (RFC 7766 6.2.3); bounded per-connection
+// buffers with back-pressure (reading pauses while the output queue is full). A
+// zero-length message is ignored and the connection stays usable.
+//
+// Connection caps (SPEC 16): a worker holds at most `tcp_max_connections`, and one client
+// address at most ceil(tcp_max_per_client / workers) of them, so a client holds at most
+// about `tcp_max_per_client` in the process however SO_REUSEPORT spreads its
+// connections (docs/ARCHITECTURE.md, Decisions). A new connection over either cap closes
+// the oldest idle connection (the one idle the longest: of that client, or of the
+// worker); when none is idle the newcomer is closed at once. "Idle" = owes nothing: no
+// forward outstanding, nothing unwritten, no whole message unread.
 //
 // Forwarding: process_query() says kForward for names outside every zone when the client
 // is in [forward] allow; the worker answers from the forwarding cache when it can, else
@@ -45,7 +54,9 @@ struct ServerOptions {
   std::vector<std::string> listen;
   int threads = 0;  // 0: std::thread::hardware_concurrency()
   std::chrono::milliseconds tcp_idle_timeout{10'000};
-  std::size_t tcp_max_connections = 256;  // per worker
+  std::chrono::milliseconds tcp_idle_timeout_under_pressure{1'000};
+  std::size_t tcp_max_connections = 256;  // per worker ([dns] tcp_max_connections)
+  std::size_t tcp_max_per_client = 32;    // per process ([dns] tcp_max_per_client)
 };
 
 class Server {

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -234,23 +235,81 @@ TEST_F(ServerTest, ATricklingClientDoesNotKeepItsConnection) {
   EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::milliseconds(2500));
 }
 
-TEST_F(ServerTest, ConnectionCapClosesExtraConnections) {
+// One query and its answer: the connection is accepted and was active just now.
+void round_trip(int fd, std::uint16_t id) {
+  Bytes f = frame(query(id));
+  ASSERT_EQ(::send(fd, f.data(), f.size(), 0), static_cast<ssize_t>(f.size()));
+  auto r = tcp_read_frame(fd);
+  ASSERT_TRUE(r.has_value()) << id;
+  EXPECT_EQ(id_of(*r), id);
+}
+
+TEST_F(ServerTest, AtTheConnectionCapTheOldestIdleConnectionMakesRoom) {
   start({.threads = 1, .tcp_max_connections = 2});
   Fd a(tcp_connect(port_));
   Fd b(tcp_connect(port_));
-  // Make sure both are accepted (a round trip on each) before the third arrives.
-  for (int fd : {a.fd, b.fd}) {
-    Bytes f = frame(query(1));
-    ASSERT_EQ(::send(fd, f.data(), f.size(), 0), static_cast<ssize_t>(f.size()));
-    ASSERT_TRUE(tcp_read_frame(fd).has_value());
-  }
+  round_trip(b.fd, 1);
+  round_trip(a.fd, 2);  // a is now the more recently active one: b is the oldest idle
   Fd c(tcp_connect(port_));
-  EXPECT_TRUE(closed_by_peer(c.fd, 2000));
-  Bytes f = frame(query(2));
-  ASSERT_EQ(::send(a.fd, f.data(), f.size(), 0), static_cast<ssize_t>(f.size()));
-  EXPECT_TRUE(tcp_read_frame(a.fd).has_value());
+  EXPECT_TRUE(closed_by_peer(b.fd, 2000));
+  round_trip(c.fd, 3);  // the newcomer was admitted...
+  round_trip(a.fd, 4);  // ...and the recently active connection kept
   std::string text = registry_.serialize();
-  EXPECT_NE(text.find("mcns_dns_tcp_connections_refused_total 1\n"), std::string::npos);
+  EXPECT_NE(text.find("mcns_dns_tcp_connections_evicted_total 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("mcns_dns_tcp_connections_refused_total 0\n"), std::string::npos) << text;
+}
+
+TEST_F(ServerTest, PerClientCapClosesThatClientsOldestIdleConnection) {
+  // Two workers share a per-client cap of 4: each admits 2 from one address, so the
+  // client holds at most 4 whichever worker the kernel hands each connection to.
+  start({.threads = 2, .tcp_max_per_client = 4});
+  // 24 connections: the chance that the kernel gives one worker fewer than 2 is ~1e-6.
+  constexpr int kConns = 24;
+  std::vector<std::unique_ptr<Fd>> conns;
+  for (int i = 0; i < kConns; ++i) conns.push_back(std::make_unique<Fd>(tcp_connect(port_)));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int closed = 0;
+  std::vector<bool> gone(conns.size(), false);
+  while (closed < kConns - 4 && std::chrono::steady_clock::now() < deadline) {
+    std::vector<pollfd> fds;
+    std::vector<std::size_t> which;
+    for (std::size_t i = 0; i < conns.size(); ++i)
+      if (!gone[i]) fds.push_back({conns[i]->fd, POLLIN, 0}), which.push_back(i);
+    if (::poll(fds.data(), fds.size(), 100) <= 0) continue;
+    for (std::size_t k = 0; k < fds.size(); ++k)
+      if ((fds[k].revents & (POLLIN | POLLHUP)) && closed_by_peer(fds[k].fd, 0)) gone[which[k]] = true, ++closed;
+  }
+  EXPECT_EQ(closed, kConns - 4);
+  int open = 0;
+  for (std::size_t i = 0; i < conns.size(); ++i) {
+    if (gone[i]) continue;
+    round_trip(conns[i]->fd, static_cast<std::uint16_t>(i));
+    ++open;
+  }
+  EXPECT_EQ(open, 4);
+  // The newest connection is never the one closed while older ones are idle.
+  EXPECT_FALSE(gone.back());
+}
+
+TEST_F(ServerTest, IdleTimeoutShortensUnderPressure) {
+  start({.threads = 1,
+         .tcp_idle_timeout = std::chrono::seconds(30),
+         .tcp_idle_timeout_under_pressure = std::chrono::milliseconds(200),
+         .tcp_max_connections = 4});
+  Fd a(tcp_connect(port_));
+  round_trip(a.fd, 1);
+  // One of four slots in use: the long timeout applies.
+  EXPECT_FALSE(closed_by_peer(a.fd, 600));
+  // Three of four (more than half): every idle connection gets 200 ms, a included,
+  // although its 30 s timer was armed before the pressure began. (Once a is gone two of
+  // four are in use: the pressure, and the short timeout, end.)
+  Fd b(tcp_connect(port_));
+  Fd c(tcp_connect(port_));
+  round_trip(c.fd, 2);
+  auto begin = std::chrono::steady_clock::now();
+  EXPECT_TRUE(closed_by_peer(a.fd, 3000));
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::milliseconds(2500));
+  round_trip(c.fd, 3);
 }
 
 TEST_F(ServerTest, CountsRequestsAndResponsesPerProtocol) {

@@ -2,6 +2,8 @@
 // UDP and TCP (SPEC section 9), and with a raw socket for TCP pipelining.
 #include <gtest/gtest.h>
 
+#include "common/base/strings.h"
+
 #include "services/dns-frontend/forward/forward_test_util.h"
 #include "tests/integration/dns/dns_process.h"
 #include "tests/integration/dns/dns_tools.h"
@@ -46,6 +48,25 @@ TEST_F(Authoritative, AnswersOverUdpAndTcpWithKdigAndDig) {
   EXPECT_NE(out.find("Flags: qr aa"), std::string::npos) << out;
   EXPECT_NE(out.find("192.168.88.181"), std::string::npos);
   EXPECT_NE(out.find("100.95.252.120"), std::string::npos);
+}
+
+// SPEC 13: a frontend holds no TSIG keys: a signed query is NOTAUTH with a BADKEY TSIG
+// (as Knot and NSD answer), an UPDATE is REFUSED, and nothing of the zone is shown.
+TEST_F(Authoritative, SignedMessagesAreNotauthBadkeyAndUpdatesAreRefused) {
+  const std::string key = "-y hmac-sha256:xfr.rift:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ== ";
+  for (const char* transport : {"", "+tcp "}) {
+    std::string out = dig(port(), str_cat(transport, key, "www.example.com A"));
+    EXPECT_NE(out.find("status: NOTAUTH"), std::string::npos) << out;
+    EXPECT_NE(out.find("BADKEY"), std::string::npos) << out;
+    EXPECT_EQ(out.find("192.0.2.10"), std::string::npos) << out;
+    std::string k = kdig(port(), str_cat(transport, key, "AXFR example.com"));
+    EXPECT_NE(k.find("BADKEY"), std::string::npos) << k;
+  }
+  std::string update = shell(str_cat("printf 'server 127.0.0.1 ", port(),
+                                     "\\nzone example.com\\nupdate add x.example.com 300 A 10.0.0.1\\nsend\\n' | "
+                                     "nsupdate -t 2 2>&1"));
+  EXPECT_NE(update.find("REFUSED"), std::string::npos) << update;
+  EXPECT_EQ(kdig(port(), "+short x.example.com A"), "");
 }
 
 TEST_F(Authoritative, CnameChainIsFollowedInsideTheZones) {

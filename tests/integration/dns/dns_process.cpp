@@ -96,11 +96,11 @@ std::string ScratchDir::write(const std::string& name, const std::string& conten
 }
 
 std::string dns_config(const DnsOptions& o) {
-  std::string t = str_cat("[dns]\nlisten = ", toml_list(o.listen), "\nthreads = ", o.threads, "\n");
+  std::string t = str_cat("[dns]\nlisten = ", toml_list(o.listen), "\nthreads = ", o.threads, "\n", o.dns_toml);
   t += str_cat("[forward]\nupstreams = ", toml_list(o.upstreams), "\nallow = ", toml_list(o.allow),
                "\nmax_ttl = ", o.max_ttl, "\nmax_entries = ", o.max_entries, "\n");
   t += str_cat("[zones]\nfiles = ", toml_list(o.zone_files), "\n");
-  if (!o.user.empty()) t += str_cat("[process]\nuser = \"", o.user, "\"\n");
+  t += str_cat("[process]\nuser = \"", o.user, "\"\nallow_root = ", o.allow_root ? "true" : "false", "\n");
   t += str_cat("[metrics]\nlisten_addr = \"", o.metrics_listen, "\"\n[log]\nlevel = \"info\"\n");
   t += o.extra_toml;
   return t;

@@ -39,12 +39,16 @@ class ScratchDir {
 struct DnsOptions {
   std::vector<std::string> listen = {"127.0.0.1:0"};
   int threads = 2;
+  std::string dns_toml;  // extra lines inside [dns] (e.g. "tcp_max_per_client = 4\n")
   std::vector<std::string> zone_files;
   std::vector<std::string> upstreams;  // empty: forwarding off
   std::vector<std::string> allow = {"127.0.0.0/8", "::1/128"};
   std::uint32_t max_ttl = 300;
   std::uint32_t max_entries = 1000;
   std::string user;                             // [process] user
+  // [process] allow_root: on by default because CI runs the tests as root, and mcns-dns
+  // refuses to keep root without it (or a user). Off only in the test of that refusal.
+  bool allow_root = true;
   std::string metrics_listen = "127.0.0.1:0";   // "" : no metrics listener
   std::string extra_toml;                       // appended verbatim (e.g. a [control] section)
   std::vector<std::string> exec_prefix;         // e.g. {"/usr/bin/setpriv", "--reuid=65534", ...}
