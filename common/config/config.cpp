@@ -50,6 +50,8 @@ class Reader {
   Status check_shape() {
     if (!root_.is_table()) return error("the document must be a table");
     for (const auto& [name, value] : root_.as_table()) {
+      // Arrays of tables ([[tsig]], [[notify]]) are checked where they are read.
+      if (value.is_array() && (name == "tsig" || name == "notify")) continue;
       if (!value.is_table()) return error(str_cat("[", name, "] must be a table"));
     }
     return ok_status();
@@ -126,6 +128,18 @@ class Reader {
     return ok_status();
   }
 
+  // The array of tables `[[name]]`, nullptr when absent; an error when `name` is not one.
+  StatusOr<const toml::array*> table_array(std::string_view name) {
+    if (!root_.is_table()) return static_cast<const toml::array*>(nullptr);
+    const auto& top = root_.as_table();
+    auto it = top.find(std::string(name));
+    if (it == top.end()) return static_cast<const toml::array*>(nullptr);
+    if (!it->second.is_array()) return error(str_cat("[[", name, "]] must be an array of tables"));
+    for (const auto& item : it->second.as_array())
+      if (!item.is_table()) return error(str_cat("[[", name, "]] must be an array of tables"));
+    return &it->second.as_array();
+  }
+
   std::vector<std::string> unknown_keys() const {
     std::vector<std::string> out;
     if (!root_.is_table()) return out;
@@ -190,7 +204,7 @@ Status check_level(Reader& r, std::string_view section, const std::string& value
   return ok_status();
 }
 
-Status check_cidr(Reader& r, const std::string& value) {
+Status check_cidr(Reader& r, const std::string& value, std::string_view where = "[forward] allow") {
   std::string_view addr = value;
   std::string_view prefix;
   if (auto slash = value.find('/'); slash != std::string::npos) {
@@ -202,11 +216,122 @@ Status check_cidr(Reader& r, const std::string& value) {
   int max_prefix = 0;
   if (inet_pton(AF_INET, a.c_str(), buf) == 1) max_prefix = 32;
   else if (inet_pton(AF_INET6, a.c_str(), buf) == 1) max_prefix = 128;
-  else return r.error(str_cat("[forward] allow: \"", value, "\" is not an address or CIDR prefix"));
+  else return r.error(str_cat(where, ": \"", value, "\" is not an address or CIDR prefix"));
   int bits = max_prefix;
   if (!prefix.empty()) bits = parse_int<int>(prefix).value_or(-1);
   if (bits < 0 || bits > max_prefix)
-    return r.error(str_cat("[forward] allow: \"", value, "\" has an invalid prefix length"));
+    return r.error(str_cat(where, ": \"", value, "\" has an invalid prefix length"));
+  return ok_status();
+}
+
+// One table of a [[name]] array: typed fields, unknown keys refused (a typo in a key's
+// permissions must not silently grant or deny).
+class TableReader {
+ public:
+  TableReader(Reader& r, std::string_view array, std::size_t index, const toml::value& table)
+      : r_(r), where_(str_cat("[[", array, "]] #", index + 1)), table_(table.as_table()) {}
+
+  Status string(std::string_view key, std::string& out, bool required = false) {
+    seen_.insert(std::string(key));
+    auto it = table_.find(std::string(key));
+    if (it != table_.end()) {
+      if (!it->second.is_string()) return r_.error(str_cat(where_, " ", key, " must be a string"));
+      out = it->second.as_string().str;
+    }
+    if (required && out.empty()) return r_.error(str_cat(where_, " needs ", key));
+    return ok_status();
+  }
+  Status list(std::string_view key, std::vector<std::string>& out) {
+    seen_.insert(std::string(key));
+    auto it = table_.find(std::string(key));
+    if (it == table_.end()) return ok_status();
+    if (!it->second.is_array()) return r_.error(str_cat(where_, " ", key, " must be a list of strings"));
+    out.clear();
+    for (const auto& item : it->second.as_array()) {
+      if (!item.is_string()) return r_.error(str_cat(where_, " ", key, " must be a list of strings"));
+      out.push_back(item.as_string().str);
+    }
+    return ok_status();
+  }
+  Status no_unknown_keys() const {
+    for (const auto& [key, value] : table_)
+      if (!seen_.count(key)) return r_.error(str_cat(where_, ": unknown key ", key));
+    return ok_status();
+  }
+  const std::string& where() const { return where_; }
+
+ private:
+  Reader& r_;
+  std::string where_;
+  const toml::table& table_;
+  std::set<std::string> seen_;
+};
+
+Status load_control_dns(Reader& r, ControlConfig& c) {
+  MCNS_RETURN_IF_ERROR(r.list("dns", "listen", c.dns.listen));
+  MCNS_RETURN_IF_ERROR(r.list("dns", "allow", c.dns.allow));
+  MCNS_RETURN_IF_ERROR(r.list("dns", "notify", c.dns.notify));
+  MCNS_RETURN_IF_ERROR(r.string("dns", "notify_key", c.dns.notify_key));
+  for (const auto& l : c.dns.listen) MCNS_RETURN_IF_ERROR(check_addr(r, "dns", "listen", l, false));
+  for (const auto& a : c.dns.allow) MCNS_RETURN_IF_ERROR(check_cidr(r, a, "[dns] allow"));
+  for (const auto& n : c.dns.notify) {
+    auto hp = parse_host_port(n);
+    if (!hp.ok() || !is_ip_literal(hp->host) || hp->port == 0)
+      return r.error(str_cat("[dns] notify: \"", n, "\" must be an IP address and port"));
+  }
+
+  MCNS_ASSIGN_OR_RETURN(const toml::array* tsig, r.table_array("tsig"));
+  std::set<std::string> names;
+  for (std::size_t i = 0; tsig && i < tsig->size(); ++i) {
+    TableReader t(r, "tsig", i, (*tsig)[i]);
+    ControlConfig::Tsig k;
+    MCNS_RETURN_IF_ERROR(t.string("name", k.name, true));
+    MCNS_RETURN_IF_ERROR(t.string("algorithm", k.algorithm));
+    MCNS_RETURN_IF_ERROR(t.string("secret_file", k.secret_file));
+    MCNS_RETURN_IF_ERROR(t.string("secret", k.secret));
+    MCNS_RETURN_IF_ERROR(t.list("allow", k.allow));
+    MCNS_RETURN_IF_ERROR(t.list("zones", k.zones));
+    MCNS_RETURN_IF_ERROR(t.list("update_names", k.update_names));
+    MCNS_RETURN_IF_ERROR(t.list("update_types", k.update_types));
+    MCNS_RETURN_IF_ERROR(t.no_unknown_keys());
+    std::string lower = to_lower(k.algorithm);
+    if (lower != "hmac-sha256" && lower != "hmac-sha384" && lower != "hmac-sha512")
+      return r.error(str_cat(t.where(), " algorithm must be hmac-sha256, hmac-sha384 or hmac-sha512, got \"",
+                             k.algorithm, "\""));
+    if (k.secret_file.empty() == k.secret.empty())
+      return r.error(str_cat(t.where(), " (", k.name, ") needs exactly one of secret_file and secret"));
+    for (const auto& a : k.allow)
+      if (a != "transfer" && a != "update")
+        return r.error(str_cat(t.where(), " allow: \"", a, "\" must be \"transfer\" or \"update\""));
+    std::string key_name = to_lower(k.name);
+    while (!key_name.empty() && key_name.back() == '.') key_name.pop_back();
+    if (!names.insert(key_name).second) return r.error(str_cat(t.where(), ": key \"", k.name, "\" is defined twice"));
+    c.tsig.push_back(std::move(k));
+  }
+
+  MCNS_ASSIGN_OR_RETURN(const toml::array* notify, r.table_array("notify"));
+  for (std::size_t i = 0; notify && i < notify->size(); ++i) {
+    TableReader t(r, "notify", i, (*notify)[i]);
+    ControlConfig::Notify n;
+    MCNS_RETURN_IF_ERROR(t.string("address", n.address, true));
+    MCNS_RETURN_IF_ERROR(t.string("key", n.key));
+    MCNS_RETURN_IF_ERROR(t.list("zones", n.zones));
+    MCNS_RETURN_IF_ERROR(t.no_unknown_keys());
+    auto hp = parse_host_port(n.address);
+    if (!hp.ok() || !is_ip_literal(hp->host) || hp->port == 0)
+      return r.error(str_cat(t.where(), " address \"", n.address, "\" must be an IP address and port"));
+    c.notify.push_back(std::move(n));
+  }
+  auto key_known = [&](const std::string& name) {
+    std::string lower = to_lower(name);
+    while (!lower.empty() && lower.back() == '.') lower.pop_back();
+    return names.count(lower) > 0;
+  };
+  if (!c.dns.notify_key.empty() && !key_known(c.dns.notify_key))
+    return r.error(str_cat("[dns] notify_key \"", c.dns.notify_key, "\" is not a [[tsig]] key"));
+  for (const auto& n : c.notify)
+    if (!n.key.empty() && !key_known(n.key))
+      return r.error(str_cat("[[notify]] ", n.address, ": key \"", n.key, "\" is not a [[tsig]] key"));
   return ok_status();
 }
 
@@ -306,6 +431,8 @@ StatusOr<ControlConfig> load_control(const std::string& path, const Environment&
     return r.error(str_cat("[auth] mode must be \"mcias\" or \"local\", got \"", c.auth.mode, "\""));
   }
   MCNS_RETURN_IF_ERROR(check_level(r, "log", c.log.level));
+  MCNS_RETURN_IF_ERROR(load_control_dns(r, c));
+  c.path = path;
   report_unknown(r, warnings);
   return c;
 }

@@ -64,6 +64,31 @@ struct ControlConfig {
   struct Log {
     std::string level = "info";
   } log;
+  // SPEC 13: the control's own DNS listener (absent: none) for secondaries and tools.
+  struct Dns {
+    std::vector<std::string> listen;  // empty: no DNS listener
+    std::vector<std::string> allow = {"127.0.0.0/8", "::1/128"};  // who may talk to it at all
+    std::vector<std::string> notify;  // secondaries told about every serial change
+    std::string notify_key;           // TSIG key that signs those NOTIFYs; empty: unsigned
+  } dns;
+  struct Notify {  // [[notify]]: a secondary with its own key and zones
+    std::string address;
+    std::string key;
+    std::vector<std::string> zones = {"*"};
+  };
+  std::vector<Notify> notify;
+  struct Tsig {  // [[tsig]]
+    std::string name;
+    std::string algorithm = "hmac-sha256";
+    std::string secret_file;  // base64; mode 0600 like the token file
+    std::string secret;       // or inline
+    std::vector<std::string> allow;  // "transfer", "update"
+    std::vector<std::string> zones;  // "*" for all
+    std::vector<std::string> update_names;
+    std::vector<std::string> update_types;
+  };
+  std::vector<Tsig> tsig;
+  std::string path;  // the file this was loaded from (SIGHUP re-reads [[tsig]])
 };
 
 struct DnsConfig {

@@ -35,13 +35,17 @@ bool is_bearer_token_syntax(std::string_view token) noexcept {
   return true;
 }
 
+StatusOr<Principal> authenticate_header(Authenticator& authenticator, std::string_view authorization) {
+  std::string_view token = bearer_token(authorization);
+  if (token.empty()) return unauthenticated("missing bearer token");
+  if (!is_bearer_token_syntax(token)) return unauthenticated("malformed bearer token");
+  return authenticator.authenticate(token);
+}
+
 StatusOr<std::optional<Principal>> check_access(Authenticator& authenticator, Access access,
                                                 std::optional<std::string_view> authorization) {
   if (access == Access::kPublic) return std::optional<Principal>();
-  std::string_view token = authorization ? bearer_token(*authorization) : std::string_view();
-  if (token.empty()) return unauthenticated("missing bearer token");
-  if (!is_bearer_token_syntax(token)) return unauthenticated("malformed bearer token");
-  MCNS_ASSIGN_OR_RETURN(Principal who, authenticator.authenticate(token));
+  MCNS_ASSIGN_OR_RETURN(Principal who, authenticate_header(authenticator, authorization.value_or("")));
   if (access == Access::kAdmin && !who.is_admin())
     return permission_denied(str_cat("permission denied: \"", who.username, "\" may not do this (admin role required)"));
   return std::optional<Principal>(std::move(who));

@@ -30,6 +30,11 @@ std::string_view bearer_token(std::string_view authorization) noexcept;
 // survive the JSON of an MCIAS request.
 bool is_bearer_token_syntax(std::string_view token) noexcept;
 
+// The caller behind an Authorization header value: UNAUTHENTICATED for none, another
+// scheme, a malformed or an invalid token; UNAVAILABLE when the identity provider cannot
+// be asked.
+StatusOr<Principal> authenticate_header(Authenticator& authenticator, std::string_view authorization);
+
 // The edge decision for a request to a route of level `access` carrying the given
 // Authorization header (nullopt: none). Returns the caller (nullopt for a public route),
 // or UNAUTHENTICATED (no/bad token), UNAVAILABLE (identity provider down) or

@@ -54,6 +54,8 @@ std::unique_ptr<ControlProcess> ControlProcess::start(const TempDir& dir, const 
     p->rest_port_ = port_after(line, "rest");
     p->grpc_port_ = port_after(line, "grpc");
     p->metrics_port_ = port_after(line, "metrics");
+    if (line.find(" dns=off") == std::string::npos && line.find(" dns=") != std::string::npos)
+      p->dns_port_ = port_after(line, "dns");
   }
   return p;
 }
@@ -75,7 +77,7 @@ std::unique_ptr<ControlProcess> ControlProcess::launch(const TempDir& dir, const
       "record_admins = ", toml_list(o.record_admins), "\n",
       "[sync]\nallowed_accounts = ", toml_list(o.sync_allowed), "\n",
       "[metrics]\nlisten_addr = \"127.0.0.1:0\"\n",
-      "[log]\nlevel = \"", o.log_level, "\"\n");
+      "[log]\nlevel = \"", o.log_level, "\"\n", o.extra_toml);
   std::unique_ptr<ControlProcess> p(new ControlProcess());
   p->config_path_ = dir.write("mcns-control.toml", config);
 

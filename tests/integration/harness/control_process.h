@@ -34,6 +34,7 @@ struct ControlOptions {
   std::string database;             // default: <dir>/mcns.db
   std::string log_level = "info";
   std::map<std::string, std::string> env;  // extra environment
+  std::string extra_toml;                   // appended to the config ([dns], [[tsig]], ...)
   std::chrono::milliseconds start_timeout{20000};
 };
 
@@ -55,6 +56,8 @@ class ControlProcess {
   std::uint16_t rest_port() const noexcept { return rest_port_; }
   std::uint16_t grpc_port() const noexcept { return grpc_port_; }
   std::uint16_t metrics_port() const noexcept { return metrics_port_; }
+  // The DNS listener's port when [dns] listen has one address (0: none).
+  std::uint16_t dns_port() const noexcept { return dns_port_; }
   std::string rest_url() const;     // https://localhost:P1
   std::string grpc_target() const;  // localhost:P2
   const std::string& config_path() const noexcept { return config_path_; }
@@ -83,7 +86,7 @@ class ControlProcess {
   pid_t pid_ = -1;
   int exit_code_ = -1;
   std::string config_path_;
-  std::uint16_t rest_port_ = 0, grpc_port_ = 0, metrics_port_ = 0;
+  std::uint16_t rest_port_ = 0, grpc_port_ = 0, metrics_port_ = 0, dns_port_ = 0;
   std::thread reader_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
