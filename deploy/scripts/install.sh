@@ -88,6 +88,13 @@ ensure_dir "$root/srv/mcns-dns/certs" 750 mcns
 
 install_file "$bin_dir/mcns-control" "$root/usr/local/bin/mcns-control" 755
 install_file "$bin_dir/mcns-dns" "$root/usr/local/bin/mcns-dns" 755
+# The operator's CLI, beside the daemons (optional: a build without it installs the rest).
+if [[ -x "$bin_dir/mcnsctl" ]]; then
+  install_file "$bin_dir/mcnsctl" "$root/usr/local/bin/mcnsctl" 755
+  install_file "$repo/deploy/completion/mcnsctl.bash" "$root/usr/share/bash-completion/completions/mcnsctl" 644
+else
+  echo "install.sh: $bin_dir/mcnsctl not found; skipping the CLI" >&2
+fi
 install_file "$repo/deploy/examples/mcns-control.toml" "$root/srv/mcns/mcns-control.toml" 640 keep
 install_file "$repo/deploy/examples/mcns-dns.toml" "$root/srv/mcns-dns/mcns-dns.toml" 640 keep
 # The services run as mcns and must read their configs (root-owned, group mcns).

@@ -107,6 +107,9 @@ allow     = ["127.0.0.0/8", "::1/128"]
 listen_addr = "127.0.0.1:$dns_metrics_port"
 [log]
 level = "info"
+[process]
+# A local try-out on a high port: when started as root (CI, a container) it may keep root.
+allow_root = true
 TOML
 
 # --- start ------------------------------------------------------------------------------
@@ -160,9 +163,14 @@ Ask the frontend:
 
 List zones:
   curl --cacert $run_dir/certs/ca.pem -H "Authorization: Bearer $token" https://localhost:$rest_port/v1/zones
+  MCNS_SERVER=localhost:$grpc_port MCNS_CA_CERT=$run_dir/certs/ca.pem MCNS_TOKEN=$token $bin_dir/mcnsctl zones ls
 
 Add a record (answered by the frontend a few milliseconds later):
   curl --cacert $run_dir/certs/ca.pem -H "Authorization: Bearer $token" -H "Content-Type: application/json" -d '{"name":"hello","type":"A","value":"127.0.0.42","ttl":300}' https://localhost:$rest_port/v1/zones/svc.mcp.metacircular.net/records
+  MCNS_SERVER=localhost:$grpc_port MCNS_CA_CERT=$run_dir/certs/ca.pem MCNS_TOKEN=$token $bin_dir/mcnsctl records add svc.mcp.metacircular.net hello A 127.0.0.42
+
+Watch every change as it is committed:
+  MCNS_SERVER=localhost:$grpc_port MCNS_CA_CERT=$run_dir/certs/ca.pem MCNS_TOKEN=$token $bin_dir/mcnsctl watch
 
 Metrics: http://127.0.0.1:$control_metrics_port/metrics (control), http://127.0.0.1:$dns_metrics_port/metrics (frontend)
 Logs:    $run_dir/logs/

@@ -20,6 +20,15 @@ namespace grpc {
 class Service;
 }
 
+namespace mcns::control::domain {
+struct ZoneImport;    // domain/zone_service_impl.h
+struct ImportResult;
+}  // namespace mcns::control::domain
+
+namespace mcns::control::feed {
+class ChangeFeed;
+}
+
 namespace mcns::control::grpcapi {
 
 // The largest management request accepted (SPEC 16), the same bound as a REST body.
@@ -37,6 +46,13 @@ struct GrpcServerOptions {
   // outlive the server. Each of their methods must be in `method_map` or is denied.
   std::vector<::grpc::Service*> extra_services;
   const MethodMap* method_map = nullptr;  // null: MethodMap::standard()
+  // ZoneService.ImportZone calls this: the domain's import (ZoneServiceImpl::import_zone,
+  // which the ZoneService interface and its test doubles do not carry). Null: the RPC
+  // answers UNIMPLEMENTED.
+  std::function<StatusOr<domain::ImportResult>(const auth::Principal&, const domain::ZoneImport&)> import_zone;
+  // ZoneService.WatchChanges streams this feed's committed changes. Not owned; must
+  // outlive the server. Null: the RPC answers UNIMPLEMENTED.
+  feed::ChangeFeed* change_feed = nullptr;
 };
 
 class GrpcServer {

@@ -31,7 +31,7 @@ TEST(MethodMapTest, EveryMethodOfEveryServiceIsMapped) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 14);
+  EXPECT_EQ(methods, 16);
 }
 
 TEST(MethodMapTest, LevelsMatchTheSpec) {
@@ -42,6 +42,8 @@ TEST(MethodMapTest, LevelsMatchTheSpec) {
   EXPECT_EQ(m.find("/mcns.v1.ZoneService/CreateZone"), auth::Access::kAdmin);
   EXPECT_EQ(m.find("/mcns.v1.ZoneService/UpdateZone"), auth::Access::kAdmin);
   EXPECT_EQ(m.find("/mcns.v1.ZoneService/DeleteZone"), auth::Access::kAdmin);
+  EXPECT_EQ(m.find("/mcns.v1.ZoneService/ImportZone"), auth::Access::kAdmin);
+  EXPECT_EQ(m.find("/mcns.v1.ZoneService/WatchChanges"), auth::Access::kAuthenticated);
   EXPECT_EQ(m.find("/mcns.v1.ZoneService/ListZones"), auth::Access::kAuthenticated);
   EXPECT_EQ(m.find("/mcns.v1.RecordService/CreateRecord"), auth::Access::kAuthenticated);
   EXPECT_EQ(m.find("/mcns.v1.SyncService/Watch"), auth::Access::kAuthenticated);

@@ -4,6 +4,8 @@
 #include "common/base/strings.h"
 #include "common/grpcutil/grpcutil.h"
 #include "services/control/auth/audit.h"
+#include "services/control/domain/zone_file.h"
+#include "services/control/feed/change_stream.h"
 #include "services/control/grpc/auth_processor.h"
 
 namespace mcns::control::grpcapi {
@@ -135,6 +137,44 @@ domain::RecordFields fields_of(const Req& req) {
   Status s = zones_.delete_zone(who, req->zone());
   auth::audit(kApi, who, "delete_zone", str_cat("zone=", req->zone()), s);
   return grpcutil::to_grpc(s);
+}
+
+::grpc::Status ZoneRpc::ImportZone(::grpc::ServerContext* ctx, const v1::ImportZoneRequest* req,
+                                   v1::ImportZoneResponse* out) {
+  MCNS_GRPC_CALLER(who, ctx);
+  if (!import_zone_) return grpcutil::to_grpc(unimplemented("zone import is not available on this server"));
+  // Decoding the file is this transport's part (like JSON for REST); the domain then
+  // authorizes (admins only) and checks every record with the API's rules.
+  auto parsed = domain::parse_zone_file(req->zone_file(), req->zone());
+  auto result = parsed.ok() ? import_zone_(who, *parsed) : StatusOr<domain::ImportResult>(parsed.status());
+  auth::audit(kApi, who, "import_zone", str_cat("zone=", req->zone()), result.status());
+  if (!result.ok()) return grpcutil::to_grpc(result.status());
+  to_proto(result->zone, out->mutable_zone());
+  out->set_created(result->created);
+  out->set_added(result->added);
+  out->set_removed(result->removed);
+  out->set_updated(result->updated);
+  out->set_unchanged(result->unchanged);
+  out->set_version(result->version);
+  return ::grpc::Status::OK;
+}
+
+::grpc::ServerWriteReactor<v1::ChangeEvent>* ZoneRpc::WatchChanges(::grpc::CallbackServerContext* ctx,
+                                                                   const v1::WatchChangesRequest* req) {
+  auto who = caller(*ctx, authenticator_);
+  if (!who.ok()) return feed::refused_change_stream(who.status());
+  if (!change_feed_) return feed::refused_change_stream(unimplemented("watching changes is not available on this server"));
+  // Readers only, decided by the domain: the same check as listing the zones (or reading
+  // the one zone watched, which also says when it does not exist).
+  std::string zone;
+  if (req->zone().empty()) {
+    if (auto zones = zones_.list_zones(*who); !zones.ok()) return feed::refused_change_stream(zones.status());
+  } else {
+    auto z = zones_.get_zone(*who, req->zone());
+    if (!z.ok()) return feed::refused_change_stream(z.status());
+    zone = z->name;
+  }
+  return feed::open_change_stream(*change_feed_, ctx, std::move(zone), str_cat(who->username, "@", ctx->peer()));
 }
 
 ::grpc::Status RecordRpc::ListRecords(::grpc::ServerContext* ctx, const v1::ListRecordsRequest* req,

@@ -9,6 +9,8 @@
 #include "mcns/v1/zone.grpc.pb.h"
 #include "services/control/auth/authenticator.h"
 #include "services/control/domain/zone_service.h"
+#include "services/control/domain/zone_service_impl.h"
+#include "services/control/feed/change_feed.h"
 
 namespace mcns::control::grpcapi {
 
@@ -27,20 +29,31 @@ class AuthRpc final : public mcns::v1::AuthService::Service {
   auth::Authenticator& authenticator_;
 };
 
-class ZoneRpc final : public mcns::v1::ZoneService::Service {
+// WatchChanges is a callback method (a stream that lives as long as the operator
+// watches must not hold a sync thread); the other methods are synchronous.
+class ZoneRpc final : public mcns::v1::ZoneService::WithCallbackMethod_WatchChanges<mcns::v1::ZoneService::Service> {
  public:
-  ZoneRpc(domain::ZoneService& zones, auth::Authenticator& authenticator)
-      : zones_(zones), authenticator_(authenticator) {}
+  using ImportFn = std::function<StatusOr<domain::ImportResult>(const auth::Principal&, const domain::ZoneImport&)>;
+  // Null `import_zone` / `change_feed`: those RPCs answer UNIMPLEMENTED.
+  ZoneRpc(domain::ZoneService& zones, auth::Authenticator& authenticator, ImportFn import_zone = {},
+          feed::ChangeFeed* change_feed = nullptr)
+      : zones_(zones), authenticator_(authenticator), import_zone_(std::move(import_zone)), change_feed_(change_feed) {}
   ::grpc::Status ListZones(::grpc::ServerContext* ctx, const v1::ListZonesRequest*, v1::ListZonesResponse* out) override;
   ::grpc::Status GetZone(::grpc::ServerContext* ctx, const v1::GetZoneRequest* req, v1::Zone* out) override;
   ::grpc::Status CreateZone(::grpc::ServerContext* ctx, const v1::CreateZoneRequest* req, v1::Zone* out) override;
   ::grpc::Status UpdateZone(::grpc::ServerContext* ctx, const v1::UpdateZoneRequest* req, v1::Zone* out) override;
   ::grpc::Status DeleteZone(::grpc::ServerContext* ctx, const v1::DeleteZoneRequest* req,
                             v1::DeleteZoneResponse*) override;
+  ::grpc::Status ImportZone(::grpc::ServerContext* ctx, const v1::ImportZoneRequest* req,
+                            v1::ImportZoneResponse* out) override;
+  ::grpc::ServerWriteReactor<v1::ChangeEvent>* WatchChanges(::grpc::CallbackServerContext* ctx,
+                                                            const v1::WatchChangesRequest* req) override;
 
  private:
   domain::ZoneService& zones_;
   auth::Authenticator& authenticator_;
+  ImportFn import_zone_;
+  feed::ChangeFeed* change_feed_;
 };
 
 class RecordRpc final : public mcns::v1::RecordService::Service {
