@@ -9,10 +9,13 @@ build_pkgs=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libboost-dev libboost-system-dev libssl-dev libsqlite3-dev libldns-dev
   libtoml11-dev prometheus-cpp-dev libgtest-dev libgmock-dev nlohmann-json3-dev
+  libcli11-dev  # mcnsctl's argument parser (header-only)
 )
 test_pkgs=(
   knot-dnsutils dnsutils ldnsutils curl openssl sqlite3 systemd procps iproute2
   python3 python3-yaml clang libclang-rt-14-dev
+  prometheus  # promtool: checks and unit tests of deploy/monitoring's rules (the service stays off)
+  knot nsd python3-dnspython  # secondaries and a TSIG reference for the zone-transfer tests (services stay off)
 )
 bench_pkgs=(dnsperf knot nsd)
 
@@ -38,5 +41,12 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
-# Package maintainer scripts must not start knot/nsd as system services on install.
+# Package maintainer scripts must not start knot/nsd/prometheus as system services on install.
 "${sudo[@]}" env RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# prometheus (promtool), knot and nsd serve the tests as programs they start themselves:
+# keep the packages' own daemons off at boot (a system knotd or nsd would take port 53).
+for p in "${missing[@]}"; do
+  if [[ "$p" == prometheus || "$p" == knot || "$p" == nsd ]]; then
+    "${sudo[@]}" systemctl disable --now "$p.service" >/dev/null 2>&1 || true
+  fi
+done

@@ -24,6 +24,7 @@
 #include "services/control/auth/authenticator.h"
 #include "services/control/domain/zone_service_impl.h"
 #include "services/control/feed/change_feed.h"
+#include "services/control/dns/dns_service.h"
 #include "services/control/feed/watch_service.h"
 #include "services/control/grpc/auth_processor.h"
 #include "services/control/grpc/grpc_server.h"
@@ -114,6 +115,16 @@ int run_server(const config::ControlConfig& config) {
     return fail(str_cat("database ", config.database.path),
                 failed_precondition("another mcns-control server is using it"));
   if (auto v = (*store)->latest_version(); v.ok()) api_metrics.store_version().set(static_cast<double>(*v));
+  // The last `mcns-control snapshot` that succeeded (0: none recorded), read from the
+  // database at scrape time: the backup runs as a separate process (RUNBOOK section 7).
+  registry.add_collector([s = store->get()](std::string& out) {
+    auto last = s->last_backup_success();
+    if (!last.ok()) return;
+    out += str_cat("# HELP mcns_backup_last_success_timestamp_seconds Unix time of the last successful "
+                   "mcns-control snapshot (0: none recorded).\n"
+                   "# TYPE mcns_backup_last_success_timestamp_seconds gauge\n"
+                   "mcns_backup_last_success_timestamp_seconds ", last->value_or(0), "\n");
+  });
 
   domain::AuthzPolicy policy{config.auth.record_admins, config.sync.allowed_accounts};
   // The change feed for the frontends' watch streams (SPEC section 8): told after every
@@ -139,6 +150,8 @@ int run_server(const config::ControlConfig& config) {
   rest_options.listen_addr = config.server.listen_addr;
   rest_options.tls_cert = config.server.tls_cert;
   rest_options.tls_key = config.server.tls_key;
+  rest_options.max_connections = config.server.max_connections;
+  rest_options.max_connections_per_client = config.server.max_connections_per_client;
   rest_options.on_protocol_error = [&api_metrics](int status) {
     api_metrics.request("rest", "unparsed", std::to_string(status), std::chrono::duration<double>(0));
   };
@@ -155,12 +168,15 @@ int run_server(const config::ControlConfig& config) {
   // SyncService.Watch: the method map lets any authenticated caller in; the service
   // then asks zones.authorize_watch() ([sync] allowed_accounts and admins).
   feed::WatchService watch_service(
-      change_feed, zones, [&authenticator](std::string_view authorization) -> StatusOr<auth::Principal> {
-        MCNS_ASSIGN_OR_RETURN(auto who,
-                              auth::check_access(**authenticator, auth::Access::kAuthenticated, authorization));
-        return *std::move(who);
+      change_feed, zones, [&authenticator](std::string_view authorization) {
+        return auth::authenticate_header(**authenticator, authorization);
       });
   grpc_options.extra_services.push_back(&watch_service);
+  // ZoneService.ImportZone and WatchChanges (mcnsctl import / watch).
+  grpc_options.import_zone = [&zones](const auth::Principal& who, const domain::ZoneImport& import) {
+    return zones.import_zone(who, import);
+  };
+  grpc_options.change_feed = &change_feed;
   auto grpc = grpcapi::GrpcServer::start(grpc_options, zones, **authenticator);
   if (!grpc.ok()) return fail("grpc", grpc.status());
 
@@ -175,9 +191,13 @@ int run_server(const config::ControlConfig& config) {
     metrics_address = str_cat(host, ":", metrics_endpoint->port());
   }
 
+  // [dns]: the listener for secondaries and tools, and NOTIFY (SPEC 13).
+  auto dns_service = dns::DnsService::start(config, **store, change_feed, registry);
+  if (!dns_service.ok()) return fail("dns", dns_service.status());
+
   log::info("mcns-control ", version(), " database=", config.database.path);
   log::info("listening rest=", (*rest)->address(), " grpc=", (*grpc)->address(), " metrics=", metrics_address,
-            " auth=", (*authenticator)->mode());
+            " auth=", (*authenticator)->mode(), " dns=", *dns_service ? (*dns_service)->addresses() : "off");
 
   for (;;) {
     int sig = 0;
@@ -189,6 +209,10 @@ int run_server(const config::ControlConfig& config) {
       // Open watch streams are checked against the new tokens at once, not at the next
       // periodic check.
       if (s.ok()) watch_service.recheck();
+      if (*dns_service) {
+        if (Status k = (*dns_service)->reload_keys(config.path); !k.ok())
+          log::error("SIGHUP: TSIG keys not reloaded, keeping the previous ones: ", k.message());
+      }
       continue;
     }
     log::info("received ", sig == SIGINT ? "SIGINT" : "SIGTERM", ", draining (up to ",
@@ -200,6 +224,7 @@ int run_server(const config::ControlConfig& config) {
   auto drain_started = std::chrono::steady_clock::now();
   // Watch streams never end by themselves: end them first (frontends reconnect to the
   // next control and resume from their version) so the gRPC drain is not held up.
+  if (*dns_service) (*dns_service)->stop();
   change_feed.stop();
   std::thread grpc_drain([&] { (*grpc)->shutdown(kDrainDeadline); });
   bool rest_clean = (*rest)->drain(kDrainDeadline);

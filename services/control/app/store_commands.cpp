@@ -125,6 +125,11 @@ int run_snapshot(const config::ControlConfig& config, const std::optional<std::s
   std::printf("snapshot of %s written to %s (%ju bytes)\n", config.database.path.c_str(), target.c_str(),
               static_cast<std::uintmax_t>(ec ? 0 : size));
   log::info("snapshot of ", config.database.path, " written to ", target);
+  // For the control's mcns_backup_last_success_timestamp_seconds (RUNBOOK section 7).
+  // The copy is good either way: a failure here is a warning, and the backup alert then
+  // says that no backup was recorded.
+  if (Status r = (*store)->record_backup_success(std::chrono::system_clock::now()); !r.ok())
+    log::warn("snapshot: could not record the backup time in ", config.database.path, ": ", r.message());
   return 0;
 }
 

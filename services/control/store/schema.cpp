@@ -102,12 +102,14 @@ Status seed(sqlite::Db& db, const Clock& clock) {
 // the chain survives compaction. `zone_serial_floor` remembers the last serial
 // published under a zone name that no longer exists (deleted, or lost to a restore):
 // a zone created again under that name starts above it (SPEC 13: serials never go back).
+// The index on (zone, version) makes a zone's rows its journal, which IXFR reads.
 constexpr std::string_view kTimelineSchema = R"sql(
 ALTER TABLE change_log ADD COLUMN chain INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE sync_meta (
   key   TEXT    PRIMARY KEY,
   value INTEGER NOT NULL
 );
+CREATE INDEX change_log_by_zone ON change_log (zone, version);
 CREATE TABLE zone_serial_floor (
   name   TEXT    PRIMARY KEY CHECK (name <> '' AND name = lower(name)),
   serial INTEGER NOT NULL CHECK (serial BETWEEN 0 AND 4294967295)

@@ -533,6 +533,28 @@ StatusOr<std::uint64_t> Store::oldest_version() {
   return result;
 }
 
+StatusOr<std::vector<VersionedChange>> Store::zone_changes(std::string_view zone) {
+  MCNS_ASSIGN_OR_RETURN(ReaderLease reader, acquire_reader());
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        reader.db().prepare("SELECT version, zone, created_at, payload, chain FROM change_log "
+                                            "WHERE zone IN (?, '*') ORDER BY version"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(zone));
+  std::vector<VersionedChange> out;
+  while (true) {
+    MCNS_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) break;
+    VersionedChange c;
+    c.version = static_cast<std::uint64_t>(stmt.int64(0));
+    c.zone = stmt.text(1);
+    MCNS_ASSIGN_OR_RETURN(c.created_at, parse_time(stmt.text(2)));
+    if (!c.change.ParseFromString(stmt.blob(3)))
+      return Status(StatusCode::kDataLoss, str_cat("change-log version ", c.version, " is unreadable"));
+    c.chain = from_sql(stmt.int64(4));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 StatusOr<std::optional<std::uint64_t>> Store::chain_at(std::uint64_t version) {
   std::optional<std::uint64_t> chain;
   MCNS_RETURN_IF_ERROR(read([&](ReadTx& tx) -> Status {
@@ -640,6 +662,26 @@ Status Store::vacuum_into(const std::string& out) {
   MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt, db.prepare("VACUUM INTO ?"));
   MCNS_RETURN_IF_ERROR(stmt.bind(out));
   return stmt.run();
+}
+
+namespace {
+constexpr std::string_view kBackupKey = "backup_last_success_unix";
+}  // namespace
+
+Status Store::record_backup_success(std::chrono::system_clock::time_point when) {
+  const std::int64_t unix_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count();
+  std::lock_guard lock(writer_mu_);
+  return set_meta_value(writer_, kBackupKey, unix_seconds);
+}
+
+StatusOr<std::optional<std::int64_t>> Store::last_backup_success() {
+  MCNS_ASSIGN_OR_RETURN(ReaderLease reader, acquire_reader());
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt, reader.db().prepare("SELECT value FROM sync_meta WHERE key = ?"));
+  MCNS_RETURN_IF_ERROR(stmt.bind(kBackupKey));
+  MCNS_ASSIGN_OR_RETURN(bool row, stmt.step());
+  if (!row) return std::optional<std::int64_t>{};
+  return std::optional<std::int64_t>(stmt.int64(0));
 }
 
 }  // namespace mcns::control::store

@@ -190,6 +190,9 @@ class Store {
   StatusOr<std::uint64_t> oldest_version();
   // Up to `limit` changes with version > `version`, in version order.
   StatusOr<std::vector<VersionedChange>> changes_after(std::uint64_t version, std::size_t limit);
+  // Every change-log row of `zone` (and of restores, zone "*"), in version order: the
+  // zone's journal, which IXFR reads.
+  StatusOr<std::vector<VersionedChange>> zone_changes(std::string_view zone);
   // ReadTx::chain_at in its own read transaction.
   StatusOr<std::optional<std::uint64_t>> chain_at(std::uint64_t version);
   // Deletes every change-log row except the last `keep_last_n`; returns how many were
@@ -216,6 +219,12 @@ class Store {
   // A consistent copy of the whole database into `out` (VACUUM INTO). `out` must not
   // exist or be empty.
   Status vacuum_into(const std::string& out);
+  // The time of the last successful `mcns-control snapshot`, kept in sync_meta under
+  // `backup_last_success_unix` (seconds since the epoch) for the control's
+  // mcns_backup_last_success_timestamp_seconds. Not part of the change log; nullopt when
+  // no backup was ever recorded. Both need the schema of migration 3 (sync_meta).
+  Status record_backup_success(std::chrono::system_clock::time_point when);
+  StatusOr<std::optional<std::int64_t>> last_backup_success();
 
  private:
   class ReaderLease;

@@ -561,5 +561,27 @@ TEST(StoreSyncFormTest, ZoneAndRecord) {
   EXPECT_EQ(sr.ttl(), 60u);
 }
 
+TEST_F(StoreTest, BackupSuccessIsRecordedOutsideTheChangeLog) {
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  auto none = store->last_backup_success();
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->has_value());
+  const std::uint64_t version = *store->latest_version();
+
+  const auto t1 = std::chrono::system_clock::time_point(std::chrono::seconds(1780000000)) + std::chrono::milliseconds(900);
+  ASSERT_TRUE(store->record_backup_success(t1).ok());
+  EXPECT_EQ(*store->last_backup_success(), std::optional<std::int64_t>(1780000000));
+  ASSERT_TRUE(store->record_backup_success(t1 + std::chrono::hours(24)).ok());  // replaces, does not add
+  EXPECT_EQ(*store->last_backup_success(), std::optional<std::int64_t>(1780000000 + 86400));
+  // Not a change: frontends and secondaries see nothing new.
+  EXPECT_EQ(*store->latest_version(), version);
+
+  store.reset();
+  auto reopened = open_store();
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(*reopened->last_backup_success(), std::optional<std::int64_t>(1780000000 + 86400));
+}
+
 }  // namespace
 }  // namespace mcns::control::store
