@@ -185,6 +185,32 @@ TEST_F(XfrTest, TransfersWithoutTheRightKeyAreRefusedAndShowNoRecord) {
   EXPECT_GE(own.size(), 3u);
 }
 
+TEST_F(XfrTest, KeysAreReadAgainOnSighup) {
+  const std::string fresh = "ZnJlc2gta2V5LWFkZGVkLWxhdGVyLWJ5LXNpZ2h1cA==";
+  EXPECT_NE(kdig(key("late.key", fresh) + str_cat("AXFR ", kZone)).find("BADKEY"), std::string::npos);
+  {
+    std::ofstream config(control_->config_path(), std::ios::app);
+    config << "[[tsig]]\nname = \"late.key\"\nsecret = \"" << fresh << "\"\nallow = [\"transfer\"]\nzones = [\"*\"]\n";
+  }
+  const auto mark = control_->log_size();
+  control_->send_signal(SIGHUP);
+  ASSERT_TRUE(control_->wait_for_log("TSIG key(s)", std::chrono::seconds(10), mark)) << control_->log_text();
+  auto rrs = records(kdig(key("late.key", fresh) + str_cat("AXFR ", kZone)));
+  ASSERT_GE(rrs.size(), 3u);
+  EXPECT_TRUE(is_soa(rrs.front()) && is_soa(rrs.back()));
+  // A secret file readable by others is refused on reload, and the old keys stay.
+  std::string loose = dir_.write("loose.key", str_cat(kSecret, "\n"), 0644);
+  {
+    std::ofstream config(control_->config_path(), std::ios::app);
+    config << "[[tsig]]\nname = \"loose\"\nsecret_file = \"" << loose << "\"\nallow = [\"transfer\"]\nzones = [\"*\"]\n";
+  }
+  const auto mark2 = control_->log_size();
+  control_->send_signal(SIGHUP);
+  ASSERT_TRUE(control_->wait_for_log("TSIG keys not reloaded", std::chrono::seconds(10), mark2)) << control_->log_text();
+  EXPECT_NE(control_->log_text().find("readable by group or others"), std::string::npos);
+  EXPECT_GE(records(kdig(key("late.key", fresh) + str_cat("AXFR ", kZone))).size(), 3u);
+}
+
 TEST_F(XfrTest, ClockSkewBeyondTheFudgeIsBadtimeSignedWithTheServersTime) {
   // dnspython signs with a clock 1000 s behind; the answer must be NOTAUTH/BADTIME and
   // signed (dnspython verifies it), with the server's time in Other Data.
@@ -438,6 +464,23 @@ TEST(SecondariesTest, NsdAndKnotFollowTheControlByNotifyAndIxfr) {
   EXPECT_NE(knot_log.find("IXFR, incoming"), std::string::npos) << knot_log;
   auto metrics = plain_http_get(control->metrics_port(), "/metrics");
   EXPECT_NE(metrics.find("mcns_notify_total{result=\"ok\"}"), std::string::npos) << metrics;
+
+  // A zone deleted and created again starts above the serial it had, so the secondaries
+  // (which still hold the old zone) take the new content.
+  const std::string other = "mcp.metacircular.net";
+  const std::uint32_t old_serial = serial_of(other);
+  ASSERT_EQ(rest.del(str_cat("/v1/zones/", other), kAdmin).status, 204);
+  ASSERT_EQ(rest.post("/v1/zones", {{"name", other}}, kAdmin).status, 201);
+  ASSERT_EQ(rest.post(str_cat("/v1/zones/", other, "/records"), {{"name", "fresh"}, {"type", "A"}, {"value", "10.6.0.1"}},
+                      kAdmin)
+                .status,
+            201);
+  EXPECT_GT(serial_of(other), old_serial);
+  for (std::uint16_t port : {nsd_port, knot_port})
+    EXPECT_TRUE(within(std::chrono::seconds(5), [&] {
+      return records(dns::kdig(port, str_cat("+short A fresh.", other))).size() == 1 &&
+             served(port, other) == serial_of(other);
+    })) << "the recreated zone on port " << port;
 }
 
 }  // namespace
