@@ -39,7 +39,7 @@ _mcnsctl() {
 
   local opts=""
   case "${cmd[0]}" in
-    "") COMPREPLY=($(compgen -W "login logout health zones records import watch version $globals" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "login logout health zones records import export watch version $globals" -- "$cur")); return ;;
     login) opts="--username --totp" ;;
     zones)
       case "${cmd[1]}" in
@@ -65,6 +65,9 @@ _mcnsctl() {
     import)
       if [[ ${#cmd[@]} -eq 1 && $cur != -* ]]; then COMPREPLY=($(compgen -W "$(_mcnsctl_zones)" -- "$cur")); return; fi
       if [[ ${#cmd[@]} -eq 2 ]]; then COMPREPLY=($(compgen -f -- "$cur")); return; fi ;;
+    export)
+      opts="--out"
+      if [[ ${#cmd[@]} -eq 1 && $cur != -* ]]; then COMPREPLY=($(compgen -W "$(_mcnsctl_zones)" -- "$cur")); return; fi ;;
     watch)
       if [[ ${#cmd[@]} -eq 1 && $cur != -* ]]; then COMPREPLY=($(compgen -W "$(_mcnsctl_zones)" -- "$cur")); return; fi ;;
   esac

@@ -16,6 +16,7 @@ test_pkgs=(
   python3 python3-yaml clang libclang-rt-14-dev
   prometheus  # promtool: checks and unit tests of deploy/monitoring's rules (the service stays off)
   knot nsd python3-dnspython  # secondaries and a TSIG reference for the zone-transfer tests (services stay off)
+  knot-dnssecutils bind9-utils  # kzonecheck and named-checkzone check the exported zone files
 )
 bench_pkgs=(dnsperf knot nsd)
 

@@ -19,6 +19,7 @@ constexpr const char* kUsage =
     "       mcns-control snapshot --config PATH [--out FILE]\n"
     "       mcns-control migrate  --config PATH\n"
     "       mcns-control import   --config PATH --zone NAME FILE\n"
+    "       mcns-control export   --config PATH --zone NAME [--out FILE]\n"
     "       mcns-control restore  --config PATH BACKUP   (with the server stopped)\n"
     "       mcns-control version\n";
 
@@ -36,7 +37,7 @@ struct Args {
 
 // Accepts "--flag value" and "--flag=value"; anything unknown is an error.
 std::optional<std::string> parse(int argc, char** argv, Args& args) {
-  if (argc < 2) return "missing command (server, snapshot, migrate, import, restore, version)";
+  if (argc < 2) return "missing command (server, snapshot, migrate, import, export, restore, version)";
   args.command = argv[1];
   if (args.command == "--help" || args.command == "-h" || args.command == "help") return std::string("help");
   for (int i = 2; i < argc; ++i) {
@@ -55,8 +56,8 @@ std::optional<std::string> parse(int argc, char** argv, Args& args) {
     }
     std::optional<std::string>* slot = nullptr;
     if (name == "--config") slot = &args.config;
-    else if (name == "--out" && args.command == "snapshot") slot = &args.out;
-    else if (name == "--zone" && args.command == "import") slot = &args.zone;
+    else if (name == "--out" && (args.command == "snapshot" || args.command == "export")) slot = &args.out;
+    else if (name == "--zone" && (args.command == "import" || args.command == "export")) slot = &args.zone;
     else if (name == "--help" || name == "-h") return std::string("help");
     else return "unknown flag " + std::string(name) + " for " + args.command;
     if (!has_value) {
@@ -86,11 +87,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args.command != "server" && args.command != "snapshot" && args.command != "migrate" &&
-      args.command != "import" && args.command != "restore")
+      args.command != "import" && args.command != "restore" && args.command != "export")
     return usage_error("unknown command " + args.command);
   if (args.command == "import") {
     if (!args.zone) return usage_error("import needs --zone NAME");
     if (args.positional.size() != 1) return usage_error("import needs exactly one zone FILE");
+  } else if (args.command == "export") {
+    if (!args.zone) return usage_error("export needs --zone NAME");
+    if (!args.positional.empty()) return usage_error("unexpected argument " + args.positional.front());
   } else if (args.command == "restore") {
     if (args.positional.size() != 1) return usage_error("restore needs exactly one BACKUP file");
   } else if (!args.positional.empty()) {
@@ -110,5 +114,6 @@ int main(int argc, char** argv) {
   if (args.command == "migrate") return mcns::control::app::run_migrate(*config);
   if (args.command == "snapshot") return mcns::control::app::run_snapshot(*config, args.out);
   if (args.command == "restore") return mcns::control::app::run_restore(*config, args.positional.front());
+  if (args.command == "export") return mcns::control::app::run_export(*config, *args.zone, args.out);
   return mcns::control::app::run_import(*config, *args.zone, args.positional.front());
 }

@@ -340,8 +340,9 @@ struct Args {
   std::int64_t id = 0;
   CLI::Option *o_name = nullptr, *o_type = nullptr, *o_value = nullptr, *o_ttl = nullptr;
   std::vector<std::string> rm_args;
-  // import
+  // import, export
   std::string file;
+  std::string out;
 };
 
 template <typename Req>
@@ -632,6 +633,25 @@ Result cmd_import(Ctl& ctl, const Args& a) {
   return std::nullopt;
 }
 
+Result cmd_export(Ctl& ctl, const Args& a) {
+  auto stub = v1::ZoneService::NewStub(ctl.channel());
+  v1::ExportZoneRequest req;
+  req.set_zone(a.zone);
+  v1::ExportZoneResponse res;
+  auto ctx = ctl.context();
+  if (auto s = stub->ExportZone(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (a.out.empty()) {
+    std::cout << res.zone_file();
+    return std::nullopt;
+  }
+  std::ofstream file(a.out, std::ios::binary | std::ios::trunc);
+  file << res.zone_file();
+  file.close();
+  if (!file) return Failure{kExitFailed, str_cat("cannot write ", a.out, ": ", std::strerror(errno))};
+  std::cerr << "Exported zone " << a.zone << " to " << a.out << '\n';
+  return std::nullopt;
+}
+
 Result cmd_watch(Ctl& ctl, const Args& a) {
   auto stub = v1::ZoneService::NewStub(ctl.channel());
   v1::WatchChangesRequest req;
@@ -804,6 +824,11 @@ int run(int argc, char** argv) {
   imp->add_option("ZONE", a.zone, "zone name")->required();
   imp->add_option("FILE", a.file, "zone file (must have an SOA)")->required();
   imp->callback([&] { action = [&] { return cmd_import(ctl, a); }; });
+
+  auto* exp = sub(&app, "export", "write a zone as an RFC 1035 zone file (SOA first, sorted)");
+  exp->add_option("ZONE", a.zone, "zone name")->required();
+  exp->add_option("--out", a.out, "file to write (default: standard output)");
+  exp->callback([&] { action = [&] { return cmd_export(ctl, a); }; });
 
   sub(&app, "version", "print mcnsctl's version")->callback([&] {
     action = [&]() -> Result {

@@ -18,6 +18,8 @@ int run_migrate(const config::ControlConfig& config);
 int run_snapshot(const config::ControlConfig& config, const std::optional<std::string>& out);
 // Loads an RFC 1035 zone file into `zone` in one transaction and one change-log entry.
 int run_import(const config::ControlConfig& config, const std::string& zone, const std::string& file);
+// Writes `zone` as an RFC 1035 master file to `out` (default: stdout).
+int run_export(const config::ControlConfig& config, const std::string& zone, const std::optional<std::string>& out);
 // Replaces the database with `backup`, moving versions and every zone's serial past what
 // the replaced database had published. Refuses while a server holds the database.
 int run_restore(const config::ControlConfig& config, const std::string& backup);

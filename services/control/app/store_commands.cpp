@@ -20,6 +20,7 @@
 #include "common/base/strings.h"
 #include "common/dns/name.h"
 #include "services/control/app/commands.h"
+#include "services/control/domain/zone_export.h"
 #include "services/control/domain/zone_file.h"
 #include "services/control/domain/zone_service_impl.h"
 #include "services/control/store/store.h"
@@ -164,6 +165,31 @@ int run_import(const config::ControlConfig& config, const std::string& zone, con
                 result->removed, result->updated, result->unchanged, result->zone.serial,
                 static_cast<std::uintmax_t>(result->version));
   }
+  return 0;
+}
+
+}  // namespace mcns::control::app
+
+namespace mcns::control::app {
+
+int run_export(const config::ControlConfig& config, const std::string& zone, const std::optional<std::string>& out) {
+  store::StoreOptions options;
+  options.create = false;  // an export never creates an empty database
+  auto store = store::Store::open(config.database.path, options);
+  if (!store.ok()) return fail("export", store.status().message(), code_for(store.status()));
+  domain::ZoneServiceImpl service(**store, policy_of(config));
+  auth::Principal reader{"export", "", {"admin"}, auth::AccountType::kHuman};
+  auto text = domain::export_zone(service, reader, zone);
+  if (!text.ok()) return fail("export", text.status().message(), code_for(text.status()));
+  if (!out) {
+    std::fwrite(text->data(), 1, text->size(), stdout);
+    return 0;
+  }
+  std::ofstream file(*out, std::ios::binary | std::ios::trunc);
+  file << *text;
+  file.close();
+  if (!file) return fail("export", str_cat("cannot write ", *out, ": ", std::strerror(errno)));
+  std::fprintf(stderr, "zone %s exported to %s\n", zone.c_str(), out->c_str());
   return 0;
 }
 

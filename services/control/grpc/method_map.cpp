@@ -15,6 +15,7 @@ const MethodMap& MethodMap::standard() {
       {"/mcns.v1.ZoneService/UpdateZone",    Access::kAdmin},
       {"/mcns.v1.ZoneService/DeleteZone",    Access::kAdmin},
       {"/mcns.v1.ZoneService/ImportZone",    Access::kAdmin},
+      {"/mcns.v1.ZoneService/ExportZone",    Access::kAuthenticated},
       // Readers: the stream asks the domain (list_zones / get_zone) before it opens.
       {"/mcns.v1.ZoneService/WatchChanges",  Access::kAuthenticated},
       {"/mcns.v1.RecordService/ListRecords",  Access::kAuthenticated},

@@ -4,6 +4,7 @@
 #include "common/base/strings.h"
 #include "common/grpcutil/grpcutil.h"
 #include "services/control/auth/audit.h"
+#include "services/control/domain/zone_export.h"
 #include "services/control/domain/zone_file.h"
 #include "services/control/feed/change_stream.h"
 #include "services/control/grpc/auth_processor.h"
@@ -137,6 +138,15 @@ domain::RecordFields fields_of(const Req& req) {
   Status s = zones_.delete_zone(who, req->zone());
   auth::audit(kApi, who, "delete_zone", str_cat("zone=", req->zone()), s);
   return grpcutil::to_grpc(s);
+}
+
+::grpc::Status ZoneRpc::ExportZone(::grpc::ServerContext* ctx, const v1::ExportZoneRequest* req,
+                                   v1::ExportZoneResponse* out) {
+  MCNS_GRPC_CALLER(who, ctx);
+  auto text = domain::export_zone(zones_, who, req->zone());
+  if (!text.ok()) return grpcutil::to_grpc(text.status());
+  out->set_zone_file(*std::move(text));
+  return ::grpc::Status::OK;
 }
 
 ::grpc::Status ZoneRpc::ImportZone(::grpc::ServerContext* ctx, const v1::ImportZoneRequest* req,

@@ -46,6 +46,8 @@ class ZoneRpc final : public mcns::v1::ZoneService::WithCallbackMethod_WatchChan
                             v1::DeleteZoneResponse*) override;
   ::grpc::Status ImportZone(::grpc::ServerContext* ctx, const v1::ImportZoneRequest* req,
                             v1::ImportZoneResponse* out) override;
+  ::grpc::Status ExportZone(::grpc::ServerContext* ctx, const v1::ExportZoneRequest* req,
+                            v1::ExportZoneResponse* out) override;
   ::grpc::ServerWriteReactor<v1::ChangeEvent>* WatchChanges(::grpc::CallbackServerContext* ctx,
                                                             const v1::WatchChangesRequest* req) override;
 

@@ -5,6 +5,7 @@
 #include "common/base/strings.h"
 #include "services/control/auth/access.h"
 #include "services/control/auth/audit.h"
+#include "services/control/domain/zone_export.h"
 #include "services/control/rest/json_codec.h"
 
 namespace mcns::control::rest {
@@ -95,6 +96,14 @@ Response delete_zone(const Call& c) {
   auth::audit(kApi, *c.who, "delete_zone", zone_target(c.param("zone")), s);
   if (!s.ok()) return error_response(s);
   return no_content();
+}
+
+Response export_zone(const Call& c) {
+  auto text = domain::export_zone(c.zones, *c.who, c.param("zone"));
+  if (!text.ok()) return error_response(text.status());
+  Response r(200, *std::move(text));
+  r.content_type = "text/dns";
+  return r;
 }
 
 Response list_records(const Call& c) {

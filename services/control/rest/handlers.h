@@ -43,6 +43,8 @@ Response get_zone(const Call& c);
 Response update_zone(const Call& c);
 Response delete_zone(const Call& c);
 Response list_records(const Call& c);
+// GET /v1/zones/{zone}/export: the zone as an RFC 1035 master file (text/dns).
+Response export_zone(const Call& c);
 Response create_record(const Call& c);
 Response get_record(const Call& c);
 Response update_record(const Call& c);

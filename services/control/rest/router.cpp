@@ -30,6 +30,7 @@ constexpr Route kRoutes[] = {
     {"GET",    "/v1/zones/{zone}",              Access::kAuthenticated, get_zone},
     {"PUT",    "/v1/zones/{zone}",              Access::kAdmin,         update_zone},
     {"DELETE", "/v1/zones/{zone}",              Access::kAdmin,         delete_zone},
+    {"GET",    "/v1/zones/{zone}/export",       Access::kAuthenticated, export_zone},
     {"GET",    "/v1/zones/{zone}/records",      Access::kAuthenticated, list_records},
     {"POST",   "/v1/zones/{zone}/records",      Access::kAuthenticated, create_record},
     {"GET",    "/v1/zones/{zone}/records/{id}", Access::kAuthenticated, get_record},

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -304,6 +305,18 @@ TEST_F(McnsctlTest, ScriptedSession) {
   auto broken = run(with_server({"import", "lab.example.net", dir_.path() + "/broken.zone"}));
   EXPECT_EQ(broken.code, 1);
   EXPECT_NE(broken.err.find("SOA"), std::string::npos) << broken.err;
+
+  // export: the zone file, SOA first, to standard output or a file.
+  auto exp = run(with_server({"export", "lab.example.net"}));
+  ASSERT_EQ(exp.code, 0) << exp.err;
+  EXPECT_NE(exp.out.find("$ORIGIN lab.example.net.\n@\t300\tIN\tSOA\t"), std::string::npos) << exp.out;
+  EXPECT_NE(exp.out.find("api\t300\tIN\tA\t192.0.2.10\n"), std::string::npos) << exp.out;
+  auto exp_file = run(with_server({"export", "lab.example.net", "--out", dir_.path() + "/exported.zone"}));
+  EXPECT_EQ(exp_file.code, 0) << exp_file.err;
+  std::stringstream written;
+  written << std::ifstream(dir_.path() + "/exported.zone").rdbuf();
+  EXPECT_EQ(written.str(), exp.out);
+  EXPECT_EQ(run(with_server({"export", "nope.example.net"})).code, 1);
 
   // Usage errors: exit 2, one line naming the problem.
   auto missing = run(with_server({"records", "add", "lab.example.net", "www"}));
