@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <vector>
 
 namespace mcns::dns_wire {
 
@@ -59,6 +60,15 @@ inline void store_u32(std::uint8_t* p, std::uint32_t v) noexcept {
   p[1] = static_cast<std::uint8_t>(v >> 16);
   p[2] = static_cast<std::uint8_t>(v >> 8);
   p[3] = static_cast<std::uint8_t>(v);
+}
+// Appending to a growing message (off the hot path: transfers, TSIG, NOTIFY).
+inline void append_u16(std::vector<std::uint8_t>& out, std::uint16_t v) {
+  out.push_back(static_cast<std::uint8_t>(v >> 8));
+  out.push_back(static_cast<std::uint8_t>(v));
+}
+inline void append_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+  append_u16(out, static_cast<std::uint16_t>(v >> 16));
+  append_u16(out, static_cast<std::uint16_t>(v));
 }
 inline std::uint8_t ascii_lower(std::uint8_t c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<std::uint8_t>(c + 32) : c;

@@ -26,14 +26,8 @@ const EVP_MD* digest_of(Algorithm a) {
   return EVP_sha256();
 }
 
-void put16(std::vector<std::uint8_t>& out, std::uint16_t v) {
-  out.push_back(static_cast<std::uint8_t>(v >> 8));
-  out.push_back(static_cast<std::uint8_t>(v));
-}
-void put32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-  put16(out, static_cast<std::uint16_t>(v >> 16));
-  put16(out, static_cast<std::uint16_t>(v));
-}
+constexpr auto put16 = dns_wire::append_u16;
+constexpr auto put32 = dns_wire::append_u32;
 void put48(std::vector<std::uint8_t>& out, std::uint64_t v) {
   put16(out, static_cast<std::uint16_t>(v >> 32));
   put32(out, static_cast<std::uint32_t>(v));

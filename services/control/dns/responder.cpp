@@ -4,6 +4,8 @@
 
 #include "common/base/log.h"
 #include "common/base/strings.h"
+#include "common/dns/rr_type.h"
+#include "common/dns_wire/message.h"
 #include "common/dns_wire/wire.h"
 #include "common/tsig/tsig.h"
 #include "services/dns-frontend/query/query_processor.h"
@@ -11,15 +13,14 @@
 namespace mcns::control::dns {
 namespace {
 
-constexpr std::uint16_t kTypeAxfr = 252;
-constexpr std::uint16_t kTypeIxfr = 251;
-constexpr std::uint16_t kTypeSoa = 6;
-constexpr std::uint16_t kTypeOpt = 41;
+namespace type = mcns::dns::type;
+using dns_wire::kTypeOpt;
 constexpr std::uint8_t kOpcodeQuery = 0;
-constexpr std::uint8_t kRcodeFormErr = 1;
-constexpr std::uint8_t kRcodeNotImp = 4;
-constexpr std::uint8_t kRcodeRefused = 5;
-constexpr std::uint8_t kRcodeNotAuth = 9;
+constexpr auto kRcodeFormErr = static_cast<std::uint8_t>(dns_wire::rcode::kFormErr);
+constexpr auto kRcodeServFail = static_cast<std::uint8_t>(dns_wire::rcode::kServFail);
+constexpr auto kRcodeNotImp = static_cast<std::uint8_t>(dns_wire::rcode::kNotImp);
+constexpr auto kRcodeRefused = static_cast<std::uint8_t>(dns_wire::rcode::kRefused);
+constexpr auto kRcodeNotAuth = static_cast<std::uint8_t>(dns_wire::rcode::kNotAuth);
 
 std::uint64_t unix_now() {
   return static_cast<std::uint64_t>(
@@ -100,7 +101,7 @@ std::optional<std::uint32_t> ixfr_serial(std::span<const std::uint8_t> msg, cons
   std::uint16_t type, klass, rdlen;
   std::uint32_t ttl, serial;
   if (!r.read_name(nullptr) || !r.read_u16(type) || !r.read_u16(klass) || !r.read_u32(ttl) || !r.read_u16(rdlen) ||
-      type != kTypeSoa || !r.read_name(nullptr) || !r.read_name(nullptr) || !r.read_u32(serial))
+      type != type::kSOA || !r.read_name(nullptr) || !r.read_name(nullptr) || !r.read_u32(serial))
     return std::nullopt;
   return serial;
 }
@@ -182,8 +183,8 @@ void Responder::answer(std::span<const std::uint8_t> request, const sockaddr* pe
     return;
   }
 
-  if (q.type == kTypeAxfr || q.type == kTypeIxfr) {
-    const bool incremental = q.type == kTypeIxfr;
+  if (q.type == type::kAXFR || q.type == type::kIXFR) {
+    const bool incremental = q.type == type::kIXFR;
     const std::string kind = incremental ? "ixfr" : "axfr";
     auto count = [&](const char* result) {
       registry_.counter("mcns_xfr_total", "Zone transfers asked of the control's DNS listener",
@@ -213,7 +214,7 @@ void Responder::answer(std::span<const std::uint8_t> request, const sockaddr* pe
       }
       auto soa = soa_answer(store_, tr);
       if (!soa.ok() || !soa->has_value()) {
-        auto reply = header_reply(request, q, soa.ok() ? kRcodeNotAuth : 2);
+        auto reply = header_reply(request, q, soa.ok() ? kRcodeNotAuth : kRcodeServFail);
         finish(reply);
         return;
       }
@@ -230,7 +231,7 @@ void Responder::answer(std::span<const std::uint8_t> request, const sockaddr* pe
     if (!result.ok()) {
       log::error("dns: ", kind, " of ", zone, " failed: ", result.status().message());
       count("error");
-      auto reply = header_reply(request, q, 2);  // SERVFAIL
+      auto reply = header_reply(request, q, kRcodeServFail);
       finish(reply);
       return;
     }

@@ -25,14 +25,8 @@ SoaFields soa_of(const mcns::v1::SyncZone& z) {
   return {z.primary_ns(), z.admin_email(), z.serial(), z.refresh(), z.retry(), z.expire(), z.minimum_ttl()};
 }
 
-void put16(std::vector<std::uint8_t>& out, std::uint16_t v) {
-  out.push_back(static_cast<std::uint8_t>(v >> 8));
-  out.push_back(static_cast<std::uint8_t>(v));
-}
-void put32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-  put16(out, static_cast<std::uint16_t>(v >> 16));
-  put16(out, static_cast<std::uint16_t>(v));
-}
+constexpr auto put16 = dns_wire::append_u16;
+constexpr auto put32 = dns_wire::append_u32;
 
 std::vector<std::uint8_t> soa_rdata(const SoaFields& s) {
   std::vector<std::uint8_t> rd = mcns::dns::name_to_wire(s.primary_ns);

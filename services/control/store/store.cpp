@@ -533,16 +533,16 @@ StatusOr<std::uint64_t> Store::oldest_version() {
   return result;
 }
 
-StatusOr<std::vector<VersionedChange>> Store::zone_changes(std::string_view zone) {
-  MCNS_ASSIGN_OR_RETURN(ReaderLease reader, acquire_reader());
-  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                        reader.db().prepare("SELECT version, zone, created_at, payload, chain FROM change_log "
-                                            "WHERE zone IN (?, '*') ORDER BY version"));
-  MCNS_RETURN_IF_ERROR(stmt.bind(zone));
+namespace {
+
+constexpr std::string_view kChangeColumns = "version, zone, created_at, payload, chain";
+
+// The rows of a statement selecting kChangeColumns, in its order.
+StatusOr<std::vector<VersionedChange>> read_changes(sqlite::Statement& stmt) {
   std::vector<VersionedChange> out;
   while (true) {
     MCNS_ASSIGN_OR_RETURN(bool row, stmt.step());
-    if (!row) break;
+    if (!row) return out;
     VersionedChange c;
     c.version = static_cast<std::uint64_t>(stmt.int64(0));
     c.zone = stmt.text(1);
@@ -552,7 +552,17 @@ StatusOr<std::vector<VersionedChange>> Store::zone_changes(std::string_view zone
     c.chain = from_sql(stmt.int64(4));
     out.push_back(std::move(c));
   }
-  return out;
+}
+
+}  // namespace
+
+StatusOr<std::vector<VersionedChange>> Store::zone_changes(std::string_view zone) {
+  MCNS_ASSIGN_OR_RETURN(ReaderLease reader, acquire_reader());
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        reader.db().prepare(str_cat("SELECT ", kChangeColumns,
+                                                    " FROM change_log WHERE zone IN (?, '*') ORDER BY version")));
+  MCNS_RETURN_IF_ERROR(stmt.bind(zone));
+  return read_changes(stmt);
 }
 
 StatusOr<std::optional<std::uint64_t>> Store::chain_at(std::uint64_t version) {
@@ -567,26 +577,13 @@ StatusOr<std::optional<std::uint64_t>> Store::chain_at(std::uint64_t version) {
 StatusOr<std::vector<VersionedChange>> Store::changes_after(std::uint64_t version, std::size_t limit) {
   MCNS_ASSIGN_OR_RETURN(ReaderLease reader, acquire_reader());
   MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                        reader.db().prepare("SELECT version, zone, created_at, payload, chain FROM change_log "
-                                            "WHERE version > ? ORDER BY version LIMIT ?"));
+                        reader.db().prepare(str_cat("SELECT ", kChangeColumns,
+                                                    " FROM change_log WHERE version > ? ORDER BY version LIMIT ?")));
   // SQLite integers are signed 64-bit; a version beyond that cannot exist.
   auto after = static_cast<std::int64_t>(std::min<std::uint64_t>(version, INT64_MAX));
   auto max_rows = static_cast<std::int64_t>(std::min<std::uint64_t>(limit, INT64_MAX));
   MCNS_RETURN_IF_ERROR(stmt.bind(after, max_rows));
-  std::vector<VersionedChange> out;
-  while (true) {
-    MCNS_ASSIGN_OR_RETURN(bool row, stmt.step());
-    if (!row) break;
-    VersionedChange c;
-    c.version = static_cast<std::uint64_t>(stmt.int64(0));
-    c.zone = stmt.text(1);
-    MCNS_ASSIGN_OR_RETURN(c.created_at, parse_time(stmt.text(2)));
-    if (!c.change.ParseFromString(stmt.blob(3)))
-      return Status(StatusCode::kDataLoss, str_cat("change-log version ", c.version, " is unreadable"));
-    c.chain = from_sql(stmt.int64(4));
-    out.push_back(std::move(c));
-  }
-  return out;
+  return read_changes(stmt);
 }
 
 StatusOr<std::size_t> Store::compact_change_log(std::size_t keep_last_n) {
