@@ -73,8 +73,9 @@ void ZoneMirror::run() {
     while (next(event)) {
       Status s;
       std::vector<std::string> moved;
+      // The event lives only until it is acknowledged: keep what is needed after that.
+      const std::uint64_t version = event->version();
       if (event->has_snapshot()) {
-        const std::uint64_t version = event->version();
         s = catalog_.replace_control_zones(version, [&](frontend::zonesrc::ControlZoneEditor& editor) -> Status {
           while (true) {
             for (const auto& data : event->snapshot().zones())
@@ -88,7 +89,6 @@ void ZoneMirror::run() {
         });
       } else if (event->has_change()) {
         const mcns::v1::Change change = event->change();
-        const std::uint64_t version = event->version();
         acknowledge();
         s = catalog_.apply_control_change(version, [&](frontend::zonesrc::ControlZoneEditor& editor) {
           return frontend::watch::apply_change(editor, change, [](const std::string&) { return false; });
@@ -101,7 +101,7 @@ void ZoneMirror::run() {
         acknowledge();  // heartbeat
       }
       if (!s.ok()) {
-        log::error("dns listener: cannot apply version ", event ? event->version() : 0, ": ", s.message(),
+        log::error("dns listener: cannot apply version ", version, ": ", s.message(),
                    "; starting over from a snapshot");
         want_snapshot = true;
         break;
