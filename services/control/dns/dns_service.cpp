@@ -6,6 +6,7 @@
 #include "services/control/dns/notifier.h"
 #include "services/control/dns/responder.h"
 #include "services/control/dns/tsig_keys.h"
+#include "services/control/dns/update.h"
 #include "services/control/dns/zone_mirror.h"
 
 namespace mcns::control::dns {
@@ -13,6 +14,10 @@ namespace mcns::control::dns {
 struct DnsService::Parts {
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<ZoneMirror> mirror;
+  // UPDATE's domain service: the same rules, store and change feed as the API's (commits
+  // of both are serialised by the store's writer lock, so the feed sees versions in order).
+  std::unique_ptr<domain::ZoneServiceImpl> domain;
+  std::unique_ptr<UpdateHandler> updates;
   std::unique_ptr<Responder> responder;
   std::unique_ptr<Listener> listener;
 };
@@ -34,7 +39,12 @@ StatusOr<std::unique_ptr<DnsService>> DnsService::start(const config::ControlCon
   parts->mirror = std::make_unique<ZoneMirror>(feed, [p](const std::vector<std::string>& zones) {
     p->notifier->zones_changed(zones);
   });
-  parts->responder = std::make_unique<Responder>(store, parts->mirror->holder(), std::move(allow), registry);
+  parts->domain = std::make_unique<domain::ZoneServiceImpl>(
+      store, domain::AuthzPolicy{config.auth.record_admins, config.sync.allowed_accounts}, domain::ZoneServiceImpl::Clock{},
+      [&feed](std::uint64_t version) { feed.notify(version); });
+  parts->updates = std::make_unique<UpdateHandler>(*parts->domain, registry);
+  parts->responder = std::make_unique<Responder>(store, parts->mirror->holder(), std::move(allow), registry,
+                                                 parts->updates.get());
   parts->responder->set_keys(std::move(keys));
   MCNS_RETURN_IF_ERROR(parts->notifier->start());
   parts->mirror->start();

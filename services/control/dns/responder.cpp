@@ -16,6 +16,7 @@ namespace {
 namespace type = mcns::dns::type;
 using dns_wire::kTypeOpt;
 constexpr std::uint8_t kOpcodeQuery = 0;
+constexpr std::uint8_t kOpcodeUpdate = 5;
 constexpr auto kRcodeFormErr = static_cast<std::uint8_t>(dns_wire::rcode::kFormErr);
 constexpr auto kRcodeServFail = static_cast<std::uint8_t>(dns_wire::rcode::kServFail);
 constexpr auto kRcodeNotImp = static_cast<std::uint8_t>(dns_wire::rcode::kNotImp);
@@ -109,8 +110,13 @@ std::optional<std::uint32_t> ixfr_serial(std::span<const std::uint8_t> msg, cons
 }  // namespace
 
 Responder::Responder(store::Store& store, const zone::SnapshotHolder& zones, frontend::forward::AllowList allow,
-                     metrics::Registry& registry)
-    : store_(store), zones_(zones), allow_(std::move(allow)), keys_(std::make_shared<KeySet>()), registry_(registry) {}
+                     metrics::Registry& registry, UpdateHandler* updates)
+    : store_(store),
+      zones_(zones),
+      allow_(std::move(allow)),
+      keys_(std::make_shared<KeySet>()),
+      registry_(registry),
+      updates_(updates) {}
 
 void Responder::set_keys(std::shared_ptr<const KeySet> keys) {
   std::lock_guard lock(keys_mu_);
@@ -172,6 +178,13 @@ void Responder::answer(std::span<const std::uint8_t> request, const sockaddr* pe
     return emit(reply);
   };
 
+  if (h.opcode() == kOpcodeUpdate && updates_) {
+    // The answer echoes the zone section (header_reply keeps a ZOCOUNT of one) and is
+    // signed with the request's key.
+    auto reply = header_reply(request, q, updates_->handle(request, policy));
+    finish(reply);
+    return;
+  }
   if (h.opcode() != kOpcodeQuery) {
     auto reply = header_reply(request, q, kRcodeNotImp);
     finish(reply);

@@ -8,7 +8,8 @@
 //     (no forwarding: names outside every zone are REFUSED);
 //   - AXFR/IXFR: need a TSIG key with `transfer` covering the zone, else REFUSED; over
 //     UDP an IXFR gets the SOA alone (the client retries over TCP), an AXFR NOTIMP;
-//   - other opcodes: NOTIMP (UPDATE comes with RFC 2136 support).
+//   - UPDATE (RFC 2136): handed to UpdateHandler (update.h), answered with its rcode;
+//   - other opcodes: NOTIMP.
 #include <sys/socket.h>
 
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include "common/zone/snapshot_holder.h"
 #include "services/control/dns/tsig_keys.h"
 #include "services/control/dns/transfer.h"
+#include "services/control/dns/update.h"
 #include "services/control/store/store.h"
 #include "services/dns-frontend/forward/allow_list.h"
 
@@ -30,7 +32,7 @@ namespace mcns::control::dns {
 class Responder {
  public:
   Responder(store::Store& store, const zone::SnapshotHolder& zones, frontend::forward::AllowList allow,
-            metrics::Registry& registry);
+            metrics::Registry& registry, UpdateHandler* updates = nullptr);
 
   // SIGHUP: the new key set replaces the old one for every later request.
   void set_keys(std::shared_ptr<const KeySet> keys);
@@ -47,6 +49,7 @@ class Responder {
   mutable std::mutex keys_mu_;
   std::shared_ptr<const KeySet> keys_;  // guarded by keys_mu_
   metrics::Registry& registry_;
+  UpdateHandler* const updates_;  // null: UPDATE is NOTIMP
 };
 
 }  // namespace mcns::control::dns

@@ -488,3 +488,149 @@ StatusOr<ImportResult> ZoneServiceImpl::import_zone(const auth::Principal& who, 
 }
 
 }  // namespace mcns::control::domain
+
+// ---- batches ----
+
+namespace mcns::control::domain {
+namespace {
+
+// A batch op after validation: the canonical name, and for the ops that carry them the
+// registered type and the record (canonical value, TTL).
+struct ValidOp {
+  BatchOpKind kind;
+  std::string name;
+  const dns::RRTypeInfo* type = nullptr;  // null for kRemoveName
+  ValidRecord record;                     // kAdd and kRemoveOne
+};
+
+StatusOr<ValidOp> validate_op(std::string_view zone_name, const BatchOp& op) {
+  ValidOp v{op.kind, {}, nullptr, {}};
+  switch (op.kind) {
+    case BatchOpKind::kAdd:
+    case BatchOpKind::kRemoveOne: {
+      MCNS_ASSIGN_OR_RETURN(v.record, validate_record(zone_name, op.fields));
+      v.name = v.record.name;
+      v.type = v.record.type;
+      break;
+    }
+    case BatchOpKind::kRemoveRRset: {
+      MCNS_ASSIGN_OR_RETURN(v.name, dns::canonical_record_name(op.fields.name, zone_name));
+      MCNS_ASSIGN_OR_RETURN(v.type, record_type(op.fields.type));
+      break;
+    }
+    case BatchOpKind::kRemoveName: {
+      MCNS_ASSIGN_OR_RETURN(v.name, dns::canonical_record_name(op.fields.name, zone_name));
+      break;
+    }
+  }
+  return v;
+}
+
+}  // namespace
+
+StatusOr<BatchResult> ZoneServiceImpl::apply_batch(const auth::Principal& who, const BatchCommand& cmd,
+                                                   BatchAuthorization authorization) {
+  const bool check_accounts = authorization == BatchAuthorization::kAccountMatrix;
+  if (check_accounts) MCNS_RETURN_IF_ERROR(authz_.can_write_some_records(who));
+  MCNS_ASSIGN_OR_RETURN(std::string zone_name, dns::canonical_zone_name(cmd.zone));
+  std::vector<ValidOp> ops;
+  ops.reserve(cmd.ops.size());
+  for (std::size_t i = 0; i < cmd.ops.size(); ++i) {
+    auto valid = validate_op(zone_name, cmd.ops[i]);
+    if (!valid.ok())
+      return Status(valid.status().code(), str_cat("operation ", i + 1, ": ", valid.status().message()));
+    if (check_accounts) MCNS_RETURN_IF_ERROR(authz_.can_write_record(who, valid->name));
+    ops.push_back(*std::move(valid));
+  }
+
+  const Timestamp at = now();
+  BatchResult result;
+  MCNS_ASSIGN_OR_RETURN(result.version, write([&](WriteTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(Zone zone, require_zone(tx, zone_name));
+    result.zone = zone;
+    if (cmd.precondition) MCNS_RETURN_IF_ERROR(cmd.precondition(tx, zone));
+    mcns::v1::Change record_ops;  // the record ops in order; the zone upsert goes first
+    auto remove = [&](const Record& r) -> Status {
+      MCNS_RETURN_IF_ERROR(tx.delete_record(r.id));
+      add_record_op(record_ops, zone, r, /*add=*/false);
+      ++result.removed;
+      return ok_status();
+    };
+    for (const ValidOp& op : ops) {
+      const std::optional<std::string_view> type_filter =
+          op.type ? std::optional<std::string_view>(op.type->mnemonic) : std::nullopt;
+      switch (op.kind) {
+        case BatchOpKind::kAdd: {
+          MCNS_ASSIGN_OR_RETURN(std::vector<Record> at_name, tx.list_records(zone.id, op.name));
+          const bool is_cname = op.type->code == dns::type::kCNAME;
+          bool has_cname = false, has_other = false;
+          for (const Record& r : at_name) (r.type == "CNAME" ? has_cname : has_other) = true;
+          const char* conflict = nullptr;
+          if (is_cname && op.name == "@") conflict = "a CNAME cannot be at the apex (it has SOA and NS records)";
+          else if (is_cname && has_other) conflict = "the name has other records, so it cannot have a CNAME";
+          else if (!is_cname && has_cname) conflict = "the name has a CNAME record, so it cannot have other records";
+          if (conflict) {
+            if (cmd.on_conflict == OnConflict::kFail)
+              return already_exists(str_cat("CNAME conflict at \"", op.name, "\": ", conflict));
+            ++result.skipped;
+            continue;
+          }
+          bool present = false;
+          for (const Record& r : at_name) {
+            if (r.type != op.type->mnemonic) continue;
+            // A CNAME replaces the CNAME already there (RFC 2136 §3.4.2.2).
+            if (is_cname && r.value != op.record.value) {
+              MCNS_RETURN_IF_ERROR(remove(r));
+              continue;
+            }
+            if (r.value == op.record.value) present = true;
+            if (r.ttl != op.record.ttl) {  // the added RR's TTL becomes the RRset's
+              Record changed = r;
+              changed.ttl = op.record.ttl;
+              changed.updated_at = at;
+              MCNS_RETURN_IF_ERROR(tx.update_record(changed));
+              add_record_op(record_ops, zone, r, /*add=*/false);
+              add_record_op(record_ops, zone, changed, /*add=*/true);
+              ++result.updated;
+            }
+          }
+          if (!present) {
+            Record r = make_record(zone, op.record, at);
+            MCNS_ASSIGN_OR_RETURN(r.id, tx.insert_record(r));
+            add_record_op(record_ops, zone, r, /*add=*/true);
+            ++result.added;
+          }
+          break;
+        }
+        case BatchOpKind::kRemoveOne:
+        case BatchOpKind::kRemoveRRset:
+        case BatchOpKind::kRemoveName: {
+          MCNS_ASSIGN_OR_RETURN(std::vector<Record> found, tx.list_records(zone.id, op.name, type_filter));
+          for (const Record& r : found) {
+            if (op.kind == BatchOpKind::kRemoveOne && r.value != op.record.value) continue;
+            // The apex keeps its NS when everything at it is removed (RFC 2136 §3.4.2.3).
+            if (op.kind == BatchOpKind::kRemoveName && r.name == "@" && r.type == "NS") continue;
+            MCNS_RETURN_IF_ERROR(remove(r));
+          }
+          break;
+        }
+      }
+    }
+    if (record_ops.ops_size() == 0) return ok_status();  // nothing changed: not a mutation
+    zone.serial = next_serial(zone.serial, today());
+    zone.updated_at = at;
+    MCNS_RETURN_IF_ERROR(tx.update_zone(zone));
+    mcns::v1::Change change;
+    add_zone_upsert(change, zone);
+    for (const mcns::v1::ChangeOp& op : record_ops.ops()) *change.add_ops() = op;
+    result.zone = zone;
+    return tx.append_change(zone.name, change, at).status();
+  }));
+  if (result.version != 0)
+    log::info("zone ", zone_name, ": batch of ", ops.size(), " operation(s) by ", who.username, ": ", result.added,
+              " added, ", result.removed, " removed, ", result.updated, " updated, ", result.skipped,
+              " skipped (serial ", result.zone.serial, ", version ", result.version, ")");
+  return result;
+}
+
+}  // namespace mcns::control::domain

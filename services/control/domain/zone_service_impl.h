@@ -44,6 +44,59 @@ struct ImportResult {
   std::uint64_t version = 0; // 0 when nothing changed
 };
 
+// One operation of a batch (apply_batch), RFC 2136 §3.4.2 semantics, evaluated in order:
+//   kAdd         adds fields (name, type, value, ttl). An identical record is not added
+//                again; the TTL given becomes the TTL of the whole RRset (as BIND does). A
+//                CNAME added where a CNAME is replaces it. An add that would break CNAME
+//                exclusivity (other data at a CNAME, a CNAME beside other data or at the
+//                apex) is skipped or refused, as BatchCommand::on_conflict says.
+//   kRemoveOne   removes the record (name, type, value) if present (ttl ignored).
+//   kRemoveRRset removes every record of (name, type) (value and ttl ignored).
+//   kRemoveName  removes every record at name (type, value, ttl ignored); at the apex the
+//                NS records stay, so the zone stays served (§3.4.2.3).
+// Removing what is not there is not an error: it changes nothing.
+enum class BatchOpKind { kAdd, kRemoveOne, kRemoveRRset, kRemoveName };
+
+struct BatchOp {
+  BatchOpKind kind = BatchOpKind::kAdd;
+  RecordFields fields;
+};
+
+// What an add that would break CNAME exclusivity does.
+enum class OnConflict {
+  kFail,  // the batch fails with ALREADY_EXISTS and changes nothing (the API's rule)
+  kSkip,  // the op is ignored and the rest applied (RFC 2136 §3.4.2.2, as BIND and Knot)
+};
+
+// Who decides whether the caller may write these records.
+enum class BatchAuthorization {
+  // The account matrix of SPEC 6 (Authorizer): the default, for API callers.
+  kAccountMatrix,
+  // The caller has already authorized every op by a policy of its own (a TSIG key's
+  // update_names/update_types for DNS UPDATE). Only for system callers inside the
+  // control; the principal is then only the name logged (e.g. "tsig:acme").
+  kPreAuthorizedByCaller,
+};
+
+struct BatchCommand {
+  std::string zone;
+  std::vector<BatchOp> ops;
+  OnConflict on_conflict = OnConflict::kFail;
+  // Optional: run inside the write transaction before any op, against the committed
+  // state (RFC 2136 prerequisites, or a change-control "expected serial"). A non-OK
+  // status aborts the batch with nothing changed and is returned as is.
+  std::function<Status(store::ReadTx&, const Zone&)> precondition{};
+};
+
+struct BatchResult {
+  Zone zone;                 // as stored after the batch
+  std::size_t added = 0;     // records inserted
+  std::size_t removed = 0;   // records deleted
+  std::size_t updated = 0;   // records whose TTL changed
+  std::size_t skipped = 0;   // adds ignored under OnConflict::kSkip
+  std::uint64_t version = 0; // 0 when nothing changed (no serial bump, no change-log row)
+};
+
 class ZoneServiceImpl final : public ZoneService {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
@@ -72,6 +125,13 @@ class ZoneServiceImpl final : public ZoneService {
   // Loads a whole zone (admin only) in one transaction and one change-log row. Every
   // record is validated with the API's rules; errors name the record's line.
   StatusOr<ImportResult> import_zone(const auth::Principal& who, const ZoneImport& import);
+
+  // Applies every op of `cmd` in order inside ONE write transaction: all the API's
+  // validation first (INVALID_ARGUMENT names the op), then the precondition, then the
+  // ops; one serial bump and one change-log row if anything changed, none otherwise.
+  // Any error changes nothing. NOT_FOUND when the zone does not exist.
+  StatusOr<BatchResult> apply_batch(const auth::Principal& who, const BatchCommand& cmd,
+                                    BatchAuthorization authorization = BatchAuthorization::kAccountMatrix);
 
   const Authorizer& authorizer() const noexcept { return authz_; }
 

@@ -719,5 +719,100 @@ TEST_F(ZoneServiceTest, BadImportsChangeNothing) {
   EXPECT_EQ(commits().size(), 1u);
 }
 
+
+// ---- batches (apply_batch) ----
+
+BatchOp batch_op(BatchOpKind kind, std::string name, std::string type = "", std::string value = "",
+                 std::optional<std::int64_t> ttl = std::nullopt) {
+  return BatchOp{kind, RecordFields{std::move(name), std::move(type), std::move(value), ttl}};
+}
+
+TEST_F(ZoneServiceTest, BatchAppliesEveryOpInOneTransactionWithOneSerialBump) {
+  ASSERT_TRUE(add(kSvc, "old", "A", "10.0.0.1").ok());
+  ASSERT_TRUE(add(kSvc, "gone", "TXT", "a").ok());
+  ASSERT_TRUE(add(kSvc, "gone", "A", "10.0.0.2").ok());
+  const std::uint32_t before = serial(kSvc);
+  const std::size_t commits_before = commits().size();
+  BatchCommand cmd{kSvc,
+                   {batch_op(BatchOpKind::kAdd, "New", "a", "10.0.0.3", 60),
+                    batch_op(BatchOpKind::kAdd, "new", "A", "10.0.0.4", 120),  // the RRset's TTL becomes 120
+                    batch_op(BatchOpKind::kRemoveOne, "old", "A", "10.0.0.1"),
+                    batch_op(BatchOpKind::kRemoveName, "gone"),
+                    batch_op(BatchOpKind::kRemoveRRset, "nothing", "MX"),    // nothing there: fine
+                    batch_op(BatchOpKind::kRemoveName, "@")}};                // the apex keeps its NS
+  auto result = svc_->apply_batch(admin_, cmd);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->added, 2u);
+  EXPECT_EQ(result->removed, 3u);
+  EXPECT_EQ(result->updated, 1u);
+  EXPECT_EQ(serial(kSvc), before + 1);
+  EXPECT_EQ(result->zone.serial, before + 1);
+  ASSERT_EQ(commits().size(), commits_before + 1);
+  EXPECT_EQ(commits().back(), result->version);
+  auto records = svc_->list_records(admin_, RecordFilter{kSvc, std::string("new")});
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 2u);
+  for (const Record& r : *records) EXPECT_EQ(r.ttl, 120u);
+  EXPECT_TRUE(svc_->list_records(admin_, RecordFilter{kSvc, std::string("gone")})->empty());
+  EXPECT_TRUE(svc_->list_records(admin_, RecordFilter{kSvc, std::string("old")})->empty());
+  EXPECT_EQ(svc_->list_records(admin_, RecordFilter{kSvc, std::string("@"), std::string("NS")})->size(), 1u);
+  // One change-log row: the zone upsert first, then the record ops in order.
+  auto changes = changes_after(result->version - 1);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_TRUE(changes[0].change.ops(0).has_zone_upsert());
+  EXPECT_EQ(changes[0].change.ops_size(), 1 + 2 + 2 + 3);  // upsert, 2 adds, TTL change, 3 removes
+
+  // Nothing to change: no bump, no row, no notification.
+  auto again = svc_->apply_batch(admin_, BatchCommand{kSvc, {batch_op(BatchOpKind::kRemoveName, "gone")}});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->version, 0u);
+  EXPECT_EQ(serial(kSvc), before + 1);
+  EXPECT_EQ(commits().size(), commits_before + 1);
+}
+
+TEST_F(ZoneServiceTest, BatchFailsWholeOnAnInvalidOpAConflictOrAPrecondition) {
+  ASSERT_TRUE(add(kSvc, "alias", "CNAME", "target.example.net.").ok());
+  const std::uint32_t before = serial(kSvc);
+  auto bad = svc_->apply_batch(admin_, BatchCommand{kSvc,
+                                                    {batch_op(BatchOpKind::kAdd, "fine", "A", "10.1.0.1"),
+                                                     batch_op(BatchOpKind::kAdd, "bad", "A", "999.1.1.1")}});
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("operation 2"), std::string::npos) << bad.status();
+
+  BatchCommand conflict{kSvc,
+                        {batch_op(BatchOpKind::kAdd, "fine", "A", "10.1.0.1"),
+                         batch_op(BatchOpKind::kAdd, "alias", "A", "10.1.0.2")}};
+  EXPECT_EQ(svc_->apply_batch(admin_, conflict).status().code(), StatusCode::kAlreadyExists);
+
+  BatchCommand guarded{kSvc, {batch_op(BatchOpKind::kAdd, "fine", "A", "10.1.0.1")}};
+  guarded.precondition = [](store::ReadTx&, const Zone&) { return failed_precondition("no"); };
+  EXPECT_EQ(svc_->apply_batch(admin_, guarded).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(svc_->list_records(admin_, RecordFilter{kSvc, std::string("fine")})->empty());
+  EXPECT_EQ(serial(kSvc), before);
+
+  // RFC 2136 §3.4.2.2: under OnConflict::kSkip the conflicting add is ignored, the rest
+  // applied, and a CNAME replaces a CNAME.
+  conflict.on_conflict = OnConflict::kSkip;
+  conflict.ops.push_back(batch_op(BatchOpKind::kAdd, "alias", "CNAME", "other.example.net."));
+  auto skipped = svc_->apply_batch(admin_, conflict);
+  ASSERT_TRUE(skipped.ok()) << skipped.status();
+  EXPECT_EQ(skipped->skipped, 1u);
+  auto alias = svc_->list_records(admin_, RecordFilter{kSvc, std::string("alias")});
+  ASSERT_EQ(alias->size(), 1u);
+  EXPECT_EQ((*alias)[0].value, "other.example.net.");
+  EXPECT_EQ(serial(kSvc), before + 1);
+}
+
+TEST_F(ZoneServiceTest, BatchUsesTheAccountMatrixUnlessTheCallerAuthorizedItself) {
+  BatchCommand cmd{kSvc, {batch_op(BatchOpKind::kAdd, "_acme-challenge", "TXT", "token")}};
+  EXPECT_EQ(svc_->apply_batch(reader_, cmd).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(svc_->apply_batch(metacrypt_, cmd).status().code(), StatusCode::kPermissionDenied);
+  Principal tsig{"tsig:acme", "", {}, AccountType::kSystem};
+  EXPECT_EQ(svc_->apply_batch(tsig, cmd).status().code(), StatusCode::kPermissionDenied);
+  auto ok = svc_->apply_batch(tsig, cmd, BatchAuthorization::kPreAuthorizedByCaller);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->added, 1u);
+}
+
 }  // namespace
 }  // namespace mcns::control::domain
