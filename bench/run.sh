@@ -6,7 +6,9 @@
 #
 # Environment: MCNS_BENCH_SECONDS (per run, default 10), MCNS_BENCH_REPEAT (runs per
 # measurement, median reported, default 3), MCNS_BENCH_THREADS (server threads, default 2), MCNS_BENCH_RATE (fixed rate for the CPU comparison, default 50000),
-# MCNS_BENCH_OUT (default bench/out), MCNS_BENCH_ONLY ("auth" or "sync").
+# MCNS_BENCH_OUT (default bench/out), MCNS_BENCH_ONLY ("auth" or "sync"; or "rrl": only
+# the optional SPEC 16 comparison — CPU per query with RRL + DNS Cookies off and on, for
+# mcns-dns and for Knot with mod-rrl + mod-cookies; never part of the default run).
 # Everything listens on 127.0.0.1 only.
 set -euo pipefail
 
@@ -20,6 +22,11 @@ only=${MCNS_BENCH_ONLY:-}
 servers=${MCNS_BENCH_SERVERS:-mcns knot nsd}
 repeat=${MCNS_BENCH_REPEAT:-3}
 port=0
+# Optional extras, empty by default (MCNS_BENCH_ONLY=rrl sets them): lines for mcns-dns's
+# [dns] section, and Knot module sections plus the template's global-module value.
+mcns_dns_extra=""
+knot_modules=""
+knot_global_module=""
 # A free loopback port (TCP and UDP) for the next server.
 pick_port() {
   port=$(/usr/bin/python3 "$repo/tests/integration/harness/free_port.py")
@@ -54,9 +61,11 @@ start_knot() {
     echo "    any: warning"
     echo "database:"
     echo "    storage: $dir"
+    [[ -n "$knot_modules" ]] && printf '%s\n' "$knot_modules"
     echo "template:"
     echo "  - id: default"
     echo "    storage: $dir"
+    [[ -n "$knot_global_module" ]] && echo "    global-module: $knot_global_module"
     echo "    zonefile-sync: -1"
     echo "    journal-content: none"
     echo "zone:"
@@ -100,6 +109,7 @@ start_mcns() {
 [dns]
 listen = ["127.0.0.1:$port"]
 threads = $threads
+$mcns_dns_extra
 [zones]
 files = [${files%,}]
 [metrics]
@@ -241,6 +251,76 @@ max() { if (( $1 > $2 )); then echo "$1"; else echo "$2"; fi; }
   echo "Versions: $("$bin_dir/mcns-dns" version), $(knotd --version | head -1), $(nsd -v 2>&1 | head -1), $(dnsperf -h 2>&1 | grep -m1 -o 'DNS Performance Testing Tool version [0-9.]*' || echo dnsperf)"
   echo
 } > "$results"
+
+# MCNS_BENCH_ONLY=rrl: CPU per query at a fixed rate (SPEC 16 cost), RRL + cookies off vs
+# on. "on" = RRL at a rate no query reaches (the table is consulted for every query but
+# nothing is limited: dnsperf would count drops as losses) plus cookies, in two client
+# behaviours: "client" sends a client COOKIE alone in every query (dnsperf -E 10:...):
+# mcns-dns answers normally with a fresh server cookie (SipHash per reply) after the RRL
+# check; Knot answers it BADCOOKIE (its policy, RFC 7873 5.2.3). "valid" sends the full
+# cookie the server gave kdig: both validate it (SipHash) and skip RRL.
+bench_rrl() {
+  /usr/bin/python3 "$repo/bench/gen_zones.py" "$data" 100000 >/dev/null
+  local queries="$data/queries-seed.txt" server mode t0 t1 r
+  local zones=(svc.mcp.metacircular.net "$data/seed.svc.zone" mcp.metacircular.net "$data/seed.mcp.zone")
+  declare -A rrl_cpu rrl_qps
+  for server in mcns knot; do
+    for mode in off client valid; do
+      local extra=()
+      mcns_dns_extra=""; knot_modules=""; knot_global_module=""
+      if [[ $mode != off ]]; then
+        extra=(-e -E 10:0102030405060708)
+        mcns_dns_extra=$'rrl_responses_per_second = 1000000\nrrl_slip = 2'
+        knot_modules=$'mod-rrl:\n  - id: default\n    rate-limit: 1000000\n    slip: 2\nmod-cookies:\n  - id: default'
+        knot_global_module="[mod-cookies/default, mod-rrl/default]"
+      fi
+      pick_port
+      "start_$server" "${zones[@]}"
+      wait_ready svc.mcp.metacircular.net
+      if [[ $mode == valid ]]; then
+        local cookie
+        cookie=$(kdig @127.0.0.1 -p "$port" +cookie=0102030405060708 +time=1 +retry=1 svc.mcp.metacircular.net SOA |
+          awk '/COOKIE:/ {print $3; exit}')
+        extra=(-e -E "10:$cookie")
+      fi
+      local runs_cpu=() runs_qps=()
+      for r in $(seq 1 "$repeat"); do
+        runs_qps+=("$(run_dnsperf "$queries" "${extra[@]}")")
+        t0=$(cpu_ticks)
+        run_dnsperf "$queries" -Q "$rate" "${extra[@]}" >/dev/null
+        t1=$(cpu_ticks)
+        runs_cpu+=("$(( t1 - t0 ))")
+      done
+      stop_server
+      rrl_cpu[$server,$mode]=$(median "${runs_cpu[@]}")
+      rrl_qps[$server,$mode]=$(median "${runs_qps[@]}")
+      echo "bench: rrl $server $mode qps=${rrl_qps[$server,$mode]} cpu-ticks@${rate}=${rrl_cpu[$server,$mode]}" >&2
+    done
+  done
+  mcns_dns_extra=""; knot_modules=""; knot_global_module=""
+  {
+    echo "## RRL + DNS Cookies (MCNS_BENCH_ONLY=rrl)"
+    echo
+    echo "CPU at ${rate} qps for ${seconds} s (µs of CPU per query = ticks × 10,000 / queries), seed zones."
+    echo
+    echo "| server | RRL + cookies | max qps | CPU at ${rate} qps (% of a core) | µs CPU per query |"
+    echo "|---|---|---|---|---|"
+    for server in mcns knot; do
+      for mode in off client valid; do
+        printf '| %s | %s | %s | %s | %s |\n' "$server" "$mode" "${rrl_qps[$server,$mode]}" \
+          "$(( ${rrl_cpu[$server,$mode]} / seconds ))" \
+          "$(awk -v t="${rrl_cpu[$server,$mode]}" -v q="$((rate * seconds))" 'BEGIN { printf "%.2f", t * 10000 / q }')"
+      done
+    done
+    echo
+  } >> "$results"
+}
+
+if [[ "$only" == rrl ]]; then
+  bench_rrl
+  cat "$results"
+  exit 0
+fi
 
 if [[ "$only" != sync ]]; then
   /usr/bin/python3 "$repo/bench/gen_zones.py" "$data" 100000 >/dev/null

@@ -29,8 +29,14 @@ bool read_record(WireReader& r, bool additional, bool last, Edns& edns, unsigned
   if (++opt_seen > 1) return false;  // RFC 6891 6.1.1: more than one OPT is FORMERR
   for (std::size_t pos = 0; pos < rdata.size();) {
     if (rdata.size() - pos < 4) return false;
+    const std::uint16_t code = load_u16(rdata.data() + pos);
     std::size_t len = load_u16(rdata.data() + pos + 2);
     if (rdata.size() - pos - 4 < len) return false;
+    if (code == kOptionCookie && !edns.cookie) {
+      edns.cookie = true;
+      edns.cookie_length = static_cast<std::uint16_t>(len);
+      edns.cookie_offset = rdata_offset + pos + 4;
+    }
     pos += 4 + len;
   }
   edns.present = true;
@@ -84,20 +90,23 @@ ParseResult parse_query(std::span<const std::uint8_t> msg, ParsedQuery& q) noexc
 }
 
 bool write_opt(WireWriter& w, std::uint16_t payload, std::uint16_t ext_rcode, bool dnssec_ok,
-               int ede_code) noexcept {
-  if (w.remaining() < opt_size(ede_code)) return false;
+               int ede_code, std::span<const std::uint8_t> cookie) noexcept {
+  if (w.remaining() < opt_size(ede_code, cookie.size())) return false;
   w.put_u8(0);  // root owner
   w.put_u16(kTypeOpt);
   w.put_u16(payload);
   std::uint32_t ttl = (std::uint32_t{static_cast<std::uint8_t>(ext_rcode >> 4)} << 24) | (dnssec_ok ? 0x8000u : 0u);
   w.put_u32(ttl);
+  w.put_u16(static_cast<std::uint16_t>(opt_size(ede_code, cookie.size()) - kOptSize));
   if (ede_code >= 0) {
-    w.put_u16(static_cast<std::uint16_t>(kEdeOptionSize));
     w.put_u16(kOptionEde);
     w.put_u16(2);
     w.put_u16(static_cast<std::uint16_t>(ede_code));
-  } else {
-    w.put_u16(0);
+  }
+  if (!cookie.empty()) {
+    w.put_u16(kOptionCookie);
+    w.put_u16(static_cast<std::uint16_t>(cookie.size()));
+    w.put_bytes(cookie);
   }
   return true;
 }

@@ -14,6 +14,7 @@ inline constexpr std::uint16_t kTypeTsig = 250;
 inline constexpr std::size_t kOptSize = 11;     // root owner + type + class + ttl + rdlen
 inline constexpr std::size_t kEdeOptionSize = 6;  // option header + INFO-CODE, no text
 inline constexpr std::uint16_t kOptionEde = 15;   // Extended DNS Errors (RFC 8914)
+inline constexpr std::uint16_t kOptionCookie = 10;  // DNS Cookies (RFC 7873)
 
 // RFC 8914 INFO-CODEs this server uses.
 namespace ede {
@@ -26,6 +27,12 @@ struct Edns {
   std::uint8_t version = 0;
   bool dnssec_ok = false;
   std::uint16_t payload = 0;  // as the client sent it
+  // The first COOKIE option (RFC 7873), not validated beyond the option layout: where
+  // its data is in the message and how long it is (the query processor checks 8 or
+  // 16..40).
+  bool cookie = false;
+  std::uint16_t cookie_length = 0;
+  std::size_t cookie_offset = 0;
 };
 
 enum class ParseResult : std::uint8_t {
@@ -67,10 +74,13 @@ ParseResult parse_query(std::span<const std::uint8_t> msg, ParsedQuery& q) noexc
 
 // Appends an OPT record: payload size, the upper 8 bits of `ext_rcode` (the full 12-bit
 // RCODE of the reply, e.g. 16 for BADVERS), version
-// 0, the DO bit echoed, and an Extended DNS Error option when `ede_code` >= 0. False
-// (nothing written) when it does not fit.
+// 0, the DO bit echoed, an Extended DNS Error option when `ede_code` >= 0 and a COOKIE
+// option with `cookie` as its data when that is not empty. False (nothing written) when
+// it does not fit.
 bool write_opt(WireWriter& w, std::uint16_t payload, std::uint16_t ext_rcode, bool dnssec_ok,
-               int ede_code = -1) noexcept;
-inline std::size_t opt_size(int ede_code) noexcept { return kOptSize + (ede_code >= 0 ? kEdeOptionSize : 0); }
+               int ede_code = -1, std::span<const std::uint8_t> cookie = {}) noexcept;
+inline std::size_t opt_size(int ede_code, std::size_t cookie_length = 0) noexcept {
+  return kOptSize + (ede_code >= 0 ? kEdeOptionSize : 0) + (cookie_length ? 4 + cookie_length : 0);
+}
 
 }  // namespace mcns::dns_wire

@@ -127,5 +127,59 @@ TEST(QueryAlloc, NoAllocationPerQuery) {
   EXPECT_EQ(g_allocations.load(), 1);
 }
 
+// SPEC 16 on: every query with a QueryContext carrying the cookie secret and an RRL
+// table (small rate, slip 2: passes, slips and drops all happen), plus COOKIE options
+// (client only, a valid server cookie, a bad one, malformed).
+TEST(QueryAlloc, NoAllocationWithRrlAndCookies) {
+  zone::ZoneSetPtr zones = testing::example_zones();
+  std::vector<Bytes> queries = varied_queries();
+  auto cookie_query = [](const Bytes& cookie) {
+    QueryOptions e;
+    e.edns = true;
+    Bytes q = make_query("www.example.com", 1, e);
+    q[q.size() - 1] = static_cast<std::uint8_t>(4 + cookie.size());
+    q.insert(q.end(), {0, 10, 0, static_cast<std::uint8_t>(cookie.size())});
+    q.insert(q.end(), cookie.begin(), cookie.end());
+    return q;
+  };
+  SipKey secret{};
+  secret[0] = 7;
+  const Bytes client = {1, 2, 3, 4, 5, 6, 7, 8};
+  Bytes valid = client;
+  valid.resize(24);
+  make_server_cookie(secret, client, 1000, ClientAddress::v4(0x7f000001), valid.data() + 8);
+  Bytes bad = valid;
+  bad[20] ^= 1;
+  for (const Bytes& c : {client, valid, bad, Bytes(9, 1)}) queries.push_back(cookie_query(c));
+  RateLimiter rrl(50, 2, secret, 1024);
+  Bytes out(65535);
+  std::size_t counts[3] = {}, cookie_counts[kCookieResults] = {};
+
+  g_allocations = 0;
+  t_counting = true;
+  for (int round = 0; round < 200; ++round) {
+    for (const Bytes& q : queries) {
+      for (Transport t : {Transport::kUdp, Transport::kTcp}) {
+        QueryContext ctx;
+        ctx.cookie_secret = &secret;
+        ctx.client = ClientAddress::v4(0x7f000001 + static_cast<std::uint32_t>(round % 3) * 256);
+        ctx.now = 1000 + static_cast<std::uint32_t>(round / 50);
+        ctx.rrl = &rrl;
+        process_query(*zones, q, out, t, false, &ctx);
+        ++counts[static_cast<int>(ctx.rrl_verdict)];
+        ++cookie_counts[static_cast<int>(ctx.cookie)];
+      }
+    }
+  }
+  t_counting = false;
+  EXPECT_EQ(g_allocations.load(), 0) << "allocations on the query path with RRL and cookies";
+  EXPECT_GT(counts[static_cast<int>(RrlVerdict::kPass)], 0u);
+  EXPECT_GT(counts[static_cast<int>(RrlVerdict::kSlip)], 0u);
+  EXPECT_GT(counts[static_cast<int>(RrlVerdict::kDrop)], 0u);
+  for (CookieResult r : {CookieResult::kNew, CookieResult::kValid, CookieResult::kInvalid, CookieResult::kBadCookie,
+                         CookieResult::kMalformed})
+    EXPECT_GT(cookie_counts[static_cast<int>(r)], 0u) << static_cast<int>(r);
+}
+
 }  // namespace
 }  // namespace mcns::frontend

@@ -25,6 +25,7 @@ constexpr unsigned kMaxCnameChain = 5;
 constexpr std::uint16_t kTypeDs = 43;
 constexpr std::size_t kMaxTargets = 16;   // NS/MX/SRV targets looked up for additional data
 constexpr std::size_t kQuestionRef = dns_wire::kHeaderSize;
+constexpr std::uint16_t kRcodeBadCookie = 23;  // RFC 7873 8 (extended: needs OPT)
 
 // Where an owner name is in the reply: `ref` is a pointer target, or -1 when the name
 // still has to be written (then `name` is used, compressed, and `ref` remembered).
@@ -76,11 +77,14 @@ class Responder {
   void set_question(std::span<const std::uint8_t> question) noexcept { q_question_ = question; }
   bool has_question() const noexcept { return qdcount_ != 0; }
 
+  // The COOKIE option data of the reply's OPT record (call before reserve_opt()).
+  void set_cookie(std::span<const std::uint8_t> cookie) noexcept { cookie_ = cookie; }
+
   // Reserves room for the OPT record written by finish().
   void reserve_opt(int ede) noexcept {
     opt_ede_ = ede;
     if (!q_.edns.present) return;
-    std::size_t need = dns_wire::opt_size(ede);
+    std::size_t need = dns_wire::opt_size(ede, cookie_.size());
     w_.set_limit(max_size_ >= need ? max_size_ - need : 0);
   }
 
@@ -88,10 +92,10 @@ class Responder {
     if (q_.edns.present) {
       w_.set_limit(max_size_);
       const auto payload = static_cast<std::uint16_t>(kMaxUdpPayload);
-      bool written = dns_wire::write_opt(w_, payload, rc, q_.edns.dnssec_ok, opt_ede_);
+      bool written = dns_wire::write_opt(w_, payload, rc, q_.edns.dnssec_ok, opt_ede_, cookie_);
       if (!written) {  // only with a caller buffer too small for the reserved room
         truncate();
-        written = dns_wire::write_opt(w_, payload, rc, q_.edns.dnssec_ok, opt_ede_);
+        written = dns_wire::write_opt(w_, payload, rc, q_.edns.dnssec_ok, opt_ede_, cookie_);
       }
       if (written) ++ar_;
     }
@@ -150,6 +154,7 @@ class Responder {
   WireWriter w_;
   NameCompressor comp_;
   std::span<const std::uint8_t> q_question_;
+  std::span<const std::uint8_t> cookie_;
   static constexpr std::uint8_t zero_header_[dns_wire::kHeaderSize] = {};
   std::size_t max_size_ = 0;
   std::size_t question_end_ = 0;
@@ -456,7 +461,8 @@ QueryResult tsig_badkey(const ParsedQuery& q, std::span<const std::uint8_t> in, 
 }
 
 QueryResult process_query(const zone::ZoneSet& zones, std::span<const std::uint8_t> in,
-                          std::span<std::uint8_t> out, Transport transport, bool forwarding) noexcept {
+                          std::span<std::uint8_t> out, Transport transport, bool forwarding,
+                          QueryContext* ctx) noexcept {
   ParsedQuery q;
   const ParseResult parsed = dns_wire::parse_query(in, q);
   if (parsed == ParseResult::kDrop || out.size() < dns_wire::kHeaderSize) return QueryResult{};
@@ -466,14 +472,34 @@ QueryResult process_query(const zone::ZoneSet& zones, std::span<const std::uint8
   Responder r(zones, q, out);
   if (question_ok) r.set_question(in.subspan(dns_wire::kHeaderSize, q.question_end - dns_wire::kHeaderSize));
 
+  // RRL (SPEC 16), once per answered UDP query, before the answer is built.
+  const bool limiting = ctx != nullptr && ctx->rrl != nullptr && transport == Transport::kUdp;
+  auto rate_limit = [&]() noexcept {
+    if (!limiting || ctx->cookie == CookieResult::kValid) return RrlVerdict::kPass;
+    ctx->rrl_verdict = ctx->rrl->check(ctx->client, ctx->now);
+    return ctx->rrl_verdict;
+  };
+  // A slipped answer: TC with the question (and OPT) only.
+  auto slipped = [&](std::uint16_t rc, bool with_question, int ede) noexcept {
+    r.begin(with_question, limit, forwarding);
+    r.reserve_opt(ede);
+    r.truncate();
+    return r.finish(rc);
+  };
   auto simple = [&](std::uint16_t rc, bool with_question, bool with_opt, int ede = -1) noexcept {
     if (!with_opt) q.edns.present = false;
+    if (const RrlVerdict v = rate_limit(); v != RrlVerdict::kPass)
+      return v == RrlVerdict::kDrop ? QueryResult{} : slipped(rc, with_question, ede);
     r.begin(with_question, limit, forwarding);
     r.reserve_opt(ede);
     return r.finish(rc);
   };
 
-  if (parsed == ParseResult::kOk && q.tsig.present) return tsig_badkey(q, in, out, limit);
+  if (parsed == ParseResult::kOk && q.tsig.present) {
+    if (const RrlVerdict v = rate_limit(); v != RrlVerdict::kPass)
+      return v == RrlVerdict::kDrop ? QueryResult{} : slipped(rcode::kNotAuth, true, -1);
+    return tsig_badkey(q, in, out, limit);
+  }
   // UPDATE (RFC 2136) goes to mcns-control, never to a frontend: REFUSED (SPEC 13).
   if (q.header.opcode() == 5) return simple(rcode::kRefused, question_ok, parsed == ParseResult::kOk);
   // Other opcodes (IQUERY, STATUS, NOTIFY, ...): NOTIMP (RFC 1035 4.1.1), with the
@@ -482,6 +508,34 @@ QueryResult process_query(const zone::ZoneSet& zones, std::span<const std::uint8
   if (parsed == ParseResult::kFormErrHeader) return simple(rcode::kFormErr, false, true);
   if (parsed == ParseResult::kFormErrQuestion) return simple(rcode::kFormErr, true, false);
   if (q.edns.present && q.edns.version != 0) return simple(rcode::kBadVers, true, true);
+  // DNS Cookies (RFC 7873 5.2, RFC 9018).
+  std::uint8_t cookie[kClientCookieSize + kServerCookieSize];
+  if (ctx != nullptr && ctx->cookie_secret != nullptr && q.edns.present && q.edns.cookie) {
+    const std::size_t len = q.edns.cookie_length;
+    if (len != kClientCookieSize && (len < 16 || len > 40)) {
+      ctx->cookie = CookieResult::kMalformed;
+      return simple(rcode::kFormErr, true, true);
+    }
+    const auto client_cookie = in.subspan(q.edns.cookie_offset, kClientCookieSize);
+    const auto server_cookie = in.subspan(q.edns.cookie_offset + kClientCookieSize, len - kClientCookieSize);
+    std::memcpy(cookie, client_cookie.data(), kClientCookieSize);
+    std::uint32_t stamp = 0;
+    const SipKey& secret = *ctx->cookie_secret;
+    if (len == kClientCookieSize) {
+      ctx->cookie = CookieResult::kNew;
+    } else if (check_server_cookie(secret, client_cookie, server_cookie, ctx->now, ctx->client, stamp)) {
+      ctx->cookie = CookieResult::kValid;
+    } else {
+      ctx->cookie = transport == Transport::kUdp ? CookieResult::kBadCookie : CookieResult::kInvalid;
+    }
+    const auto age = static_cast<std::int32_t>(ctx->now - stamp);
+    if (ctx->cookie == CookieResult::kValid && age < static_cast<std::int32_t>(kCookieRefreshAge))
+      std::memcpy(cookie + kClientCookieSize, server_cookie.data(), kServerCookieSize);  // still fresh: echoed
+    else
+      make_server_cookie(secret, client_cookie, ctx->now, ctx->client, cookie + kClientCookieSize);
+    r.set_cookie(std::span<const std::uint8_t>(cookie, sizeof cookie));
+    if (ctx->cookie == CookieResult::kBadCookie) return simple(kRcodeBadCookie, true, true);
+  }
   if (!zones.ready()) return simple(rcode::kRefused, true, true, dns_wire::ede::kNotReady);
   // Knot answers class ANY as IN and refuses every other class (CH, NONE, HS, ...).
   if (q.qclass != dns_wire::kClassIn && q.qclass != dns_wire::kClassAny) return simple(rcode::kRefused, true, true);
@@ -496,6 +550,8 @@ QueryResult process_query(const zone::ZoneSet& zones, std::span<const std::uint8
     if (forwarding && q.qclass == dns_wire::kClassIn) return QueryResult{QueryAction::kForward, 0, 0, q.qtype};
     return simple(rcode::kRefused, true, true, dns_wire::ede::kNotAuthoritative);
   }
+  if (const RrlVerdict v = rate_limit(); v != RrlVerdict::kPass)
+    return v == RrlVerdict::kDrop ? QueryResult{} : slipped(rcode::kNoError, true, -1);
   r.begin(true, limit, forwarding);
   r.reserve_opt(-1);
   if (!r.has_question()) {  // buffer below the question's size: nothing useful fits

@@ -16,7 +16,8 @@
 //
 // Result:
 //  - kRespond: send out[0..size).
-//  - kDrop:    send nothing (a response (QR=1), or fewer than 12 octets).
+//  - kDrop:    send nothing (a response (QR=1), fewer than 12 octets, or over the
+//              UDP response rate limit: see QueryContext).
 //  - kForward: the name is outside every zone, the class is IN and `forwarding` was
 //              true: hand the original `in` to the forwarder. `out` is untouched.
 //  rcode is the reply's (extended) RCODE, for metrics (e.g. 0 NOERROR, 3 NXDOMAIN,
@@ -58,6 +59,8 @@
 #include <span>
 
 #include "common/zone/zone_set.h"
+#include "services/dns-frontend/query/cookies.h"
+#include "services/dns-frontend/query/rrl.h"
 
 namespace mcns::frontend {
 
@@ -76,10 +79,45 @@ struct QueryResult {
 inline constexpr std::size_t kMaxUdpPayload = 1232;
 inline constexpr std::size_t kMinOutSize = 512;
 
+enum class CookieResult : std::uint8_t {
+  kNone,       // no COOKIE option (or cookies off)
+  kNew,        // a client cookie alone: answered with a fresh server cookie
+  kValid,      // a valid server cookie: answered (RRL exempt)
+  kInvalid,    // an invalid server cookie over TCP: answered with a fresh one
+  kBadCookie,  // an invalid server cookie over UDP: BADCOOKIE with a fresh one
+  kMalformed,  // option length not 8 or 16..40: FORMERR
+};
+inline constexpr std::size_t kCookieResults = 6;
+
+// Per-query inputs and outputs of the abuse defences (SPEC 16). Without it (or with
+// `cookie_secret` null) COOKIE options are ignored as before; with `rrl` null nothing is
+// rate limited.
+//
+// Cookies (RFC 7873 5.2, RFC 9018): a malformed COOKIE option is FORMERR; a client
+// cookie alone gets a normal answer with a fresh server cookie; a valid server cookie a
+// normal answer with the same cookie, refreshed when older than half an hour; an invalid
+// one (wrong hash, other secret, too old, other address) BADCOOKIE (RCODE 23) with a
+// fresh cookie and no answer over UDP — the client retries with it, as with Knot's
+// mod-cookies — and a normal answer with a fresh cookie over TCP (the source is proven).
+//
+// RRL (UDP only; skipped when the client presented a valid server cookie): checked once
+// per answered query before the answer is built; kDrop -> QueryAction::kDrop, kSlip ->
+// the reply carries TC=1 with empty record sections (question and OPT kept; RCODE
+// NOERROR for zone answers, which are not built when limited). Forwarded
+// queries are not limited here (only clients in [forward] allow get them).
+struct QueryContext {
+  const SipKey* cookie_secret = nullptr;
+  ClientAddress client;
+  std::uint32_t now = 0;         // Unix time, seconds (cookie timestamps, RRL buckets)
+  RateLimiter* rrl = nullptr;    // this thread's limiter (UDP), or null
+  CookieResult cookie = CookieResult::kNone;  // out
+  RrlVerdict rrl_verdict = RrlVerdict::kPass;  // out
+};
+
 // `forwarding` = forwarding is configured AND the client is in [forward] allow. It also
 // sets RA in replies (recursion is available to this client).
 QueryResult process_query(const zone::ZoneSet& zones, std::span<const std::uint8_t> in,
                           std::span<std::uint8_t> out, Transport transport,
-                          bool forwarding) noexcept;
+                          bool forwarding, QueryContext* ctx = nullptr) noexcept;
 
 }  // namespace mcns::frontend

@@ -95,6 +95,21 @@ void render_stats(const std::vector<const WorkerStats*>& workers, std::string& o
                  "(per-client or per-worker cap).\n"
                  "# TYPE mcns_dns_tcp_connections_evicted_total counter\nmcns_dns_tcp_connections_evicted_total ",
                  evicted, "\n");
+  std::uint64_t slip = 0, drop = 0;
+  std::array<std::uint64_t, kCookieSlots> cookies{};
+  for (const auto* w : workers) {
+    slip += w->rrl_slip.get();
+    drop += w->rrl_drop.get();
+    for (std::size_t i = 0; i < kCookieSlots; ++i) cookies[i] += w->cookies[i].get();
+  }
+  out += str_cat("# HELP mcns_dns_rrl_total UDP answers over the response rate limit: sent truncated (slip) or "
+                 "dropped.\n# TYPE mcns_dns_rrl_total counter\nmcns_dns_rrl_total{action=\"slip\"} ",
+                 slip, "\nmcns_dns_rrl_total{action=\"drop\"} ", drop, "\n");
+  out += "# HELP mcns_dns_cookies_total Queries with a COOKIE option, by outcome.\n"
+         "# TYPE mcns_dns_cookies_total counter\n";
+  static constexpr std::string_view kCookieNames[kCookieSlots] = {"new", "valid", "invalid", "badcookie", "malformed"};
+  for (std::size_t i = 0; i < kCookieSlots; ++i)
+    out += str_cat("mcns_dns_cookies_total{result=\"", kCookieNames[i], "\"} ", cookies[i], "\n");
   out += "# HELP mcns_dns_request_duration_seconds Time from receiving a query to its reply.\n"
          "# TYPE mcns_dns_request_duration_seconds histogram\n";
   std::uint64_t cumulative = 0;

@@ -1,6 +1,7 @@
 #pragma once
 // Per-worker DNS counters: mcns_dns_requests_total{proto,qtype},
-// mcns_dns_responses_total{rcode}, mcns_dns_request_duration_seconds.
+// mcns_dns_responses_total{rcode}, mcns_dns_request_duration_seconds,
+// mcns_dns_rrl_total{action}, mcns_dns_cookies_total{result}.
 //
 // Each worker thread writes only its own WorkerStats (a relaxed load + store, never an
 // atomic read-modify-write and never a cache line shared with another worker); the
@@ -32,6 +33,7 @@ inline constexpr std::size_t kQtypeSlots = 20;
 std::size_t qtype_slot(std::uint16_t qtype) noexcept;
 // Extended rcodes 0..23 have names; anything else is "other".
 inline constexpr std::size_t kRcodeSlots = 25;
+inline constexpr std::size_t kCookieSlots = 5;
 // Upper bounds in seconds of the duration histogram (metrics::latency_buckets()).
 inline constexpr std::array<double, 17> kDurationBuckets = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
                                                            0.005,   0.01,   0.025,   0.05,   0.1,   0.25,
@@ -46,6 +48,10 @@ struct alignas(64) WorkerStats {
   RelaxedCounter duration_sum_ns;
   RelaxedCounter tcp_connections_refused;  // over a cap with nothing idle to close: the newcomer closed
   RelaxedCounter tcp_connections_evicted;  // idle connections closed to admit a newcomer
+  // SPEC 16: mcns_dns_rrl_total{action}, mcns_dns_cookies_total{result}.
+  RelaxedCounter rrl_slip;
+  RelaxedCounter rrl_drop;
+  std::array<RelaxedCounter, kCookieSlots> cookies;  // [CookieResult - 1]: new, valid, invalid, badcookie, malformed
 
   void count_request(Proto proto, std::uint16_t qtype) noexcept { requests[static_cast<int>(proto)][qtype_slot(qtype)].add(); }
   void count_response(std::uint16_t rcode) noexcept { responses[rcode < kRcodeSlots - 1 ? rcode : kRcodeSlots - 1].add(); }

@@ -44,6 +44,20 @@ constexpr std::size_t kTcpMaxPendingOut = 128 * 1024;  // reading pauses above t
 constexpr std::size_t kTcpMaxOutstanding = 16;         // forwarded queries per connection
 constexpr int kUdpRoundsPerWakeup = 8;                 // then yield to the other sockets
 
+// Unix time in seconds: cookie timestamps (RFC 9018) and RRL buckets.
+std::uint32_t unix_seconds() noexcept {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return static_cast<std::uint32_t>(ts.tv_sec);
+}
+
+// Counts what the abuse defences did with one query (SPEC 16).
+void count_defences(WorkerStats& stats, const QueryContext& ctx) noexcept {
+  if (ctx.cookie != CookieResult::kNone) stats.cookies[static_cast<std::size_t>(ctx.cookie) - 1].add();
+  if (ctx.rrl_verdict == RrlVerdict::kSlip) stats.rrl_slip.add();
+  else if (ctx.rrl_verdict == RrlVerdict::kDrop) stats.rrl_drop.add();
+}
+
 std::uint64_t now_ns() noexcept {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -274,8 +288,16 @@ class TcpSession;
 
 class UdpLoop {
  public:
-  UdpLoop(Worker& w, int fd, bool pktinfo, const zone::SnapshotHolder& holder)
-      : w_(w), fd_(fd), pktinfo_(pktinfo), snapshot_(holder), batch_(std::make_unique<UdpBatch>()) {}
+  // `rrl` null: no rate limiting. `cookie_secret` must outlive the loop.
+  UdpLoop(Worker& w, int fd, bool pktinfo, const zone::SnapshotHolder& holder, const SipKey* cookie_secret,
+          std::unique_ptr<RateLimiter> rrl)
+      : w_(w),
+        fd_(fd),
+        pktinfo_(pktinfo),
+        snapshot_(holder),
+        batch_(std::make_unique<UdpBatch>()),
+        cookie_secret_(cookie_secret),
+        rrl_(std::move(rrl)) {}
   ~UdpLoop() {
     request_stop();
     join();
@@ -305,6 +327,8 @@ class UdpLoop {
   const bool pktinfo_;
   zone::LocalSnapshot snapshot_;
   std::unique_ptr<UdpBatch> batch_;
+  const SipKey* cookie_secret_;
+  std::unique_ptr<RateLimiter> rrl_;  // this thread's RRL table (allocated once), or null
   WorkerStats stats_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
@@ -338,6 +362,8 @@ class Worker {
   forward::ForwardClient* forward_client() { return fwd_client_.get(); }
   std::span<std::uint8_t> tcp_scratch() { return tcp_scratch_; }
   const ServerOptions& options() const { return options_; }
+  const SipKey* cookie_secret() const { return cookie_secret_; }
+  void set_cookie_secret(const SipKey* secret) { cookie_secret_ = secret; }
   bool stopping() const { return stopping_; }
 
   void add_tcp(tcp::acceptor a) { acceptors_.push_back(std::make_unique<tcp::acceptor>(std::move(a))); }
@@ -481,6 +507,7 @@ class Worker {
   std::unordered_map<ClientKey, ClientList, ClientKeyHash> clients_;
   AllList all_;  // every open connection, least recently active first
   bool pressure_ = false;
+  const SipKey* cookie_secret_ = nullptr;
   WorkerStats stats_;
   zone::LocalSnapshot snapshot_;
   forward::Forwarder* forwarder_;
@@ -526,6 +553,7 @@ void UdpLoop::run() noexcept {
       continue;
     }
     const std::uint64_t t0 = now_ns();
+    const std::uint32_t now_s = unix_seconds();
     const zone::ZoneSet& zones = snapshot_.get();
     std::size_t out = 0;
     for (int i = 0; i < n; ++i) {
@@ -542,8 +570,14 @@ void UdpLoop::run() noexcept {
       }
       const bool forwarding = fwd != nullptr && fwd->allowed(client);
       std::span<std::uint8_t> tx(b.tx[out].data(), kTxSize);
-      QueryResult r = process_query(zones, in, tx, Transport::kUdp, forwarding);
+      QueryContext ctx;
+      ctx.cookie_secret = cookie_secret_;
+      ctx.client = ClientAddress::from_sockaddr(client);
+      ctx.now = now_s;
+      ctx.rrl = rrl_.get();
+      QueryResult r = process_query(zones, in, tx, Transport::kUdp, forwarding, &ctx);
       stats.count_request(Proto::kUdp, r.qtype);
+      count_defences(stats, ctx);
       std::size_t size = 0;
       std::uint16_t rcode = r.rcode;
       if (r.action == QueryAction::kRespond) {
@@ -630,7 +664,8 @@ class TcpSession final : public TcpConnection, public std::enable_shared_from_th
         w_(w),
         socket_(std::move(socket)),
         timer_(socket_.get_executor()),
-        rx_(kTcpInitialRx) {
+        rx_(kTcpInitialRx),
+        client_(ClientAddress::from_sockaddr(peer.data())) {
     forward::Forwarder* fwd = w_.forwarder();
     allowed_ = fwd != nullptr && fwd->allowed(peer.data());
   }
@@ -733,8 +768,13 @@ class TcpSession final : public TcpConnection, public std::enable_shared_from_th
       return;
     }
     std::span<std::uint8_t> out = w_.tcp_scratch();
-    QueryResult r = process_query(w_.zones(), msg, out, Transport::kTcp, allowed_);
+    QueryContext ctx;
+    ctx.cookie_secret = w_.cookie_secret();
+    ctx.client = client_;
+    ctx.now = unix_seconds();
+    QueryResult r = process_query(w_.zones(), msg, out, Transport::kTcp, allowed_, &ctx);
     stats.count_request(Proto::kTcp, r.qtype);
+    count_defences(stats, ctx);
     if (r.action == QueryAction::kRespond) {
       append(out.first(r.size));
       stats.count_response(r.rcode);
@@ -818,6 +858,7 @@ class TcpSession final : public TcpConnection, public std::enable_shared_from_th
   asio::steady_timer timer_;
   std::chrono::steady_clock::time_point last_active_;  // last complete message (or accept)
   std::vector<std::uint8_t> rx_;
+  const ClientAddress client_;  // for server cookies
   std::size_t rx_len_ = 0;
   std::vector<std::uint8_t> out_pending_;
   std::vector<std::uint8_t> out_writing_;
@@ -870,6 +911,8 @@ void Worker::begin_stop() {
 
 struct Server::Impl {
   ServerOptions options;
+  SipKey cookie_secret{};  // [dns] cookie_secret_file, or random
+  SipKey rrl_key{};        // random: the RRL table index
   // Declared first, destroyed last: the workers' io threads send forwarded replies
   // through these sockets until they are joined.
   std::vector<std::unique_ptr<UdpLoop>> udp_loops;
@@ -964,6 +1007,7 @@ Status Server::check(const ServerOptions& options) {
   if (options.listen.empty()) return invalid_argument("[dns] listen: at least one address is required");
   for (const auto& l : options.listen) MCNS_RETURN_IF_ERROR(parse_listen(l).status());
   if (options.threads < 0) return invalid_argument("[dns] threads must be 0 (one per core) or more");
+  if (!options.cookie_secret_file.empty()) MCNS_RETURN_IF_ERROR(load_cookie_secret(options.cookie_secret_file).status());
   return ok_status();
 }
 
@@ -977,10 +1021,14 @@ StatusOr<std::unique_ptr<Server>> Server::bind(const ServerOptions& options, con
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  MCNS_ASSIGN_OR_RETURN(impl->cookie_secret, load_cookie_secret(options.cookie_secret_file));
+  MCNS_ASSIGN_OR_RETURN(impl->rrl_key, load_cookie_secret(""));
   int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, threads);
-  for (int i = 0; i < threads; ++i)
+  for (int i = 0; i < threads; ++i) {
     impl->workers.push_back(std::make_unique<Worker>(i, threads, holder, forwarder, impl->options));
+    impl->workers.back()->set_cookie_secret(&impl->cookie_secret);
+  }
 
   for (const ListenSpec& spec : specs) {
     // With port 0 the first socket picks the port and every other socket (UDP and TCP,
@@ -1009,7 +1057,12 @@ StatusOr<std::unique_ptr<Server>> Server::bind(const ServerOptions& options, con
         return unavailable(str_cat("[dns] listen ", spec.text, ": cannot bind: ", ec.message()));
       }
       for (std::size_t i = 0; i < impl->workers.size(); ++i) {
-        impl->udp_loops.push_back(std::make_unique<UdpLoop>(*impl->workers[i], udps[i], spec.wildcard, holder));
+        std::unique_ptr<RateLimiter> rrl;
+        if (options.rrl_responses_per_second > 0)
+          rrl = std::make_unique<RateLimiter>(rrl_share(options.rrl_responses_per_second, i, impl->workers.size()),
+                                              options.rrl_slip, impl->rrl_key);
+        impl->udp_loops.push_back(std::make_unique<UdpLoop>(*impl->workers[i], udps[i], spec.wildcard, holder,
+                                                            &impl->cookie_secret, std::move(rrl)));
         impl->workers[i]->add_tcp(std::move(tcps[i]));
       }
       impl->bound.push_back(endpoint_text(spec.address, port));

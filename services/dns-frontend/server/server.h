@@ -28,6 +28,11 @@
 // worker); when none is idle the newcomer is closed at once. "Idle" = owes nothing: no
 // forward outstanding, nothing unwritten, no whole message unread.
 //
+// Abuse defences (SPEC 16): each UDP thread owns a RateLimiter (query/rrl.h, allocated at
+// bind) and passes it with the cookie secret to process_query() in a QueryContext; TCP
+// passes the secret only (TCP is never rate limited). Time is read once per recvmmsg
+// batch (CLOCK_REALTIME_COARSE: cookie timestamps are Unix time).
+//
 // Forwarding: process_query() says kForward for names outside every zone when the client
 // is in [forward] allow; the worker answers from the forwarding cache when it can, else
 // hands the query to its ForwardClient and sends the reply when it arrives, so a slow
@@ -57,6 +62,15 @@ struct ServerOptions {
   std::chrono::milliseconds tcp_idle_timeout_under_pressure{1'000};
   std::size_t tcp_max_connections = 256;  // per worker ([dns] tcp_max_connections)
   std::size_t tcp_max_per_client = 32;    // per process ([dns] tcp_max_per_client)
+  // SPEC 16 ([dns] rrl_responses_per_second, rrl_slip, cookie_secret_file). RRL is
+  // per UDP thread: each of the N workers' threads on a listen address enforces its
+  // share of the rate (shares add up to the rate, each at least 1), and SO_REUSEPORT
+  // spreads a /24's queries (different source ports) over them, so the process admits
+  // about `rrl_responses_per_second` per prefix and listen address (docs/ARCHITECTURE.md,
+  // Decisions). Cookies are always on; an empty secret file = a random secret.
+  std::uint32_t rrl_responses_per_second = 0;  // 0 = off
+  std::uint32_t rrl_slip = 2;
+  std::string cookie_secret_file;
 };
 
 class Server {

@@ -60,7 +60,15 @@ bool wait_readable(int fd) {
   return ::poll(&p, 1, 2000) == 1;
 }
 
-TEST(ServerAllocations, NonePerQueryOnUdpAndTcp) {
+// `cookie` data appended as a COOKIE option to an EDNS query (its OPT is last, RDLENGTH 0).
+fw::Bytes with_cookie(fw::Bytes q, const fw::Bytes& cookie) {
+  q[q.size() - 1] = static_cast<std::uint8_t>(4 + cookie.size());
+  q.insert(q.end(), {0, 10, 0, static_cast<std::uint8_t>(cookie.size())});
+  q.insert(q.end(), cookie.begin(), cookie.end());
+  return q;
+}
+
+void measure(const ServerOptions& options, bool cookies) {
   zone::SnapshotHolder holder;
   {
     zone::ZoneSetBuilder b;
@@ -87,7 +95,7 @@ TEST(ServerAllocations, NonePerQueryOnUdpAndTcp) {
               forward::PrepareResult::kOk);
     (*fwd)->cache().insert(question, a, forward::ForwardCache::now_ms());
   }
-  auto server = Server::bind({.listen = {"127.0.0.1:0"}, .threads = 2}, holder, fwd->get(), nullptr);
+  auto server = Server::bind(options, holder, fwd->get(), nullptr);
   ASSERT_TRUE(server.ok()) << server.status();
   (*server)->start();
   std::string bound = (*server)->bound_addresses().at(0);
@@ -103,6 +111,14 @@ TEST(ServerAllocations, NonePerQueryOnUdpAndTcp) {
       fw::make_query("Cached.Test", 1, {.id = 6, .edns = true}),
       fw::Bytes{0, 7, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1},  // qdcount 2: FORMERR
   };
+  if (cookies) {
+    const fw::Bytes client = {1, 2, 3, 4, 5, 6, 7, 8};
+    fw::Bytes bad_server = client;
+    bad_server.insert(bad_server.end(), {1, 0, 0, 0, 0, 0, 0, 1, 9, 9, 9, 9, 9, 9, 9, 9});
+    queries.push_back(with_cookie(fw::make_query("www.example.com", 1, {.id = 8, .edns = true}), client));
+    queries.push_back(with_cookie(fw::make_query("www.example.com", 1, {.id = 9, .edns = true}), bad_server));
+    queries.push_back(with_cookie(fw::make_query("www.example.com", 1, {.id = 10, .edns = true}), fw::Bytes(5, 1)));
+  }
   std::vector<std::uint8_t> reply(65535);
   sockaddr_in to{};
   to.sin_family = AF_INET;
@@ -150,6 +166,15 @@ TEST(ServerAllocations, NonePerQueryOnUdpAndTcp) {
   ::close(udp);
   ::close(tcp);
   EXPECT_TRUE((*server)->stop(std::chrono::seconds(5)));
+}
+
+TEST(ServerAllocations, NonePerQueryOnUdpAndTcp) { measure({.listen = {"127.0.0.1:0"}, .threads = 2}, false); }
+
+// SPEC 16 on: RRL at 1 answer/s with slip 1 (so every limited UDP answer still comes back,
+// truncated: the limited path is measured, not skipped) and cookie queries (new,
+// BADCOOKIE over UDP / invalid over TCP, malformed).
+TEST(ServerAllocations, NonePerQueryWithRrlAndCookies) {
+  measure({.listen = {"127.0.0.1:0"}, .threads = 2, .rrl_responses_per_second = 1, .rrl_slip = 1}, true);
 }
 
 }  // namespace
