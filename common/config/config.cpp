@@ -452,11 +452,12 @@ StatusOr<DnsConfig> load_dns(const std::string& path, const Environment& env,
   MCNS_RETURN_IF_ERROR(r.string("dns", "cookie_secret_file", c.dns.cookie_secret_file));
   for (const auto& l : c.dns.listen) MCNS_RETURN_IF_ERROR(check_addr(r, "dns", "listen", l, false));
 
-  if (r.has_section("control", {"grpc_addr", "ca_cert", "token_file"})) {
+  if (r.has_section("control", {"grpc_addr", "ca_cert", "token_file", "name"})) {
     DnsConfig::Control ctl;
     MCNS_RETURN_IF_ERROR(r.string("control", "grpc_addr", ctl.grpc_addr, true));
     MCNS_RETURN_IF_ERROR(r.string("control", "ca_cert", ctl.ca_cert));
     MCNS_RETURN_IF_ERROR(r.string("control", "token_file", ctl.token_file, true));
+    MCNS_RETURN_IF_ERROR(r.string("control", "name", ctl.name));
     MCNS_RETURN_IF_ERROR(check_addr(r, "control", "grpc_addr", ctl.grpc_addr, false));
     c.control = std::move(ctl);
   }

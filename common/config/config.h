@@ -112,6 +112,8 @@ struct DnsConfig {
     std::string grpc_addr;   // required when [control] is present
     std::string ca_cert;     // PEM of the control's CA; empty: the system roots
     std::string token_file;  // required when [control] is present
+    // This frontend's name in the control's fleet view (SPEC 14); empty: the host name.
+    std::string name;
   };
   std::optional<Control> control;  // absent: standalone, serves [zones] files only
   struct Forward {

@@ -39,7 +39,7 @@ _mcnsctl() {
 
   local opts=""
   case "${cmd[0]}" in
-    "") COMPREPLY=($(compgen -W "login logout health zones records import export watch version $globals" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "login logout health frontends zones records import export watch version $globals" -- "$cur")); return ;;
     login) opts="--username --totp" ;;
     zones)
       case "${cmd[1]}" in

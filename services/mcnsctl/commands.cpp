@@ -433,6 +433,41 @@ Result cmd_logout(Ctl& ctl) {
   return std::nullopt;
 }
 
+// The fleet of SPEC 14 (AdminService.ListFrontends; REST GET /v1/frontends).
+Result cmd_frontends(Ctl& ctl) {
+  auto stub = v1::AdminService::NewStub(ctl.channel());
+  v1::ListFrontendsRequest req;
+  v1::ListFrontendsResponse res;
+  auto ctx = ctl.context();
+  if (auto s = stub->ListFrontends(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (ctl.json_out()) {
+    json list = json::array();
+    for (const auto& f : res.frontends())
+      list.push_back({{"Name", f.name()},
+                      {"Peer", f.peer()},
+                      {"Version", f.version()},
+                      {"LagVersions", f.lag_versions()},
+                      {"LagSeconds", f.lag_seconds()},
+                      {"ConnectedSince", f.connected_since()},
+                      {"LastReport", f.last_report()},
+                      {"Connected", f.connected()},
+                      {"Reports", f.reports()}});
+    std::cout << json{{"frontends", list}}.dump(2) << '\n';
+    return std::nullopt;
+  }
+  Table t({"NAME", "PEER", "VERSION", "LAG", "LAG SECONDS", "CONNECTED SINCE", "LAST REPORT", "STATE"});
+  for (const auto& f : res.frontends()) {
+    char lag_seconds[32];
+    std::snprintf(lag_seconds, sizeof lag_seconds, "%.1f", f.lag_seconds());
+    std::string state = !f.connected() ? "disconnected" : f.reports() ? "connected" : "connected (does not report)";
+    t.add({f.name(), f.peer(), f.reports() ? std::to_string(f.version()) : "-",
+           f.reports() ? std::to_string(f.lag_versions()) : "-", f.reports() ? lag_seconds : "-",
+           f.connected_since(), f.last_report().empty() ? "-" : f.last_report(), state});
+  }
+  t.print(std::cout);
+  return std::nullopt;
+}
+
 Result cmd_zones_ls(Ctl& ctl) {
   auto stub = v1::ZoneService::NewStub(ctl.channel());
   v1::ListZonesRequest req;
@@ -755,6 +790,9 @@ int run(int argc, char** argv) {
     action = [&] { return cmd_logout(ctl); };
   });
   sub(&app, "health", "check that the server answers")->callback([&] { action = [&] { return cmd_health(ctl); }; });
+  sub(&app, "frontends", "list the mcns-dns frontends following the control and their versions")->callback([&] {
+    action = [&] { return cmd_frontends(ctl); };
+  });
 
   auto* zones = sub(&app, "zones", "list, show, create, update and delete zones");
   zones->require_subcommand(1);

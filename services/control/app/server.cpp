@@ -26,6 +26,8 @@
 #include "services/control/feed/change_feed.h"
 #include "services/control/dns/dns_service.h"
 #include "services/control/feed/watch_service.h"
+#include "services/control/feed/fleet.h"
+#include "services/control/feed/report_service.h"
 #include "services/control/grpc/auth_processor.h"
 #include "services/control/grpc/grpc_server.h"
 #include "services/control/rest/https_server.h"
@@ -127,14 +129,20 @@ int run_server(const config::ControlConfig& config) {
   });
 
   domain::AuthzPolicy policy{config.auth.record_admins, config.sync.allowed_accounts};
+  // The fleet (SPEC 14): fed by the watch streams (hook) and the frontends' reports.
+  feed::FleetRegistry fleet;
+  fleet.register_metrics(registry);
+  feed::set_watch_fleet(&fleet);
   // The change feed for the frontends' watch streams (SPEC section 8): told after every
   // commit, it reads the change once and wakes every stream.
   feed::FeedOptions feed_options;
-  feed_options.on_latest = [&api_metrics](std::uint64_t version) {
+  feed_options.on_latest = [&api_metrics, &fleet](std::uint64_t version) {
     api_metrics.store_version().set(static_cast<double>(version));
+    fleet.set_latest(version);
   };
   feed::ChangeFeed change_feed(**store, registry, feed_options);
   if (Status s = change_feed.start(); !s.ok()) return fail("change feed", s);
+  fleet.set_latest(change_feed.latest());
   domain::ZoneServiceImpl zones(**store, policy, {},
                                 [&change_feed](std::uint64_t version) { change_feed.notify(version); });
 
@@ -145,7 +153,8 @@ int run_server(const config::ControlConfig& config) {
   rest::Router router(zones, **authenticator,
                       {[&api_metrics](std::string_view route, int status, std::chrono::duration<double> elapsed) {
                         api_metrics.request("rest", route, std::to_string(status), elapsed);
-                      }});
+                      }},
+                      &fleet);
   rest::HttpsServerOptions rest_options;
   rest_options.listen_addr = config.server.listen_addr;
   rest_options.tls_cert = config.server.tls_cert;
@@ -171,7 +180,11 @@ int run_server(const config::ControlConfig& config) {
       change_feed, zones, [&authenticator](std::string_view authorization) {
         return auth::authenticate_header(**authenticator, authorization);
       });
-  grpc_options.extra_services.push_back(&watch_service);
+  // SyncService as registered: Watch goes to watch_service, Report feeds the fleet.
+  feed::SyncRpc sync_rpc(watch_service, fleet, zones, [&authenticator](std::string_view authorization) {
+    return auth::authenticate_header(**authenticator, authorization);
+  });
+  grpc_options.extra_services.push_back(&sync_rpc);
   // ZoneService.ImportZone and WatchChanges (mcnsctl import / watch).
   grpc_options.import_zone = [&zones](const auth::Principal& who, const domain::ZoneImport& import) {
     return zones.import_zone(who, import);
@@ -226,6 +239,7 @@ int run_server(const config::ControlConfig& config) {
   // next control and resume from their version) so the gRPC drain is not held up.
   if (*dns_service) (*dns_service)->stop();
   change_feed.stop();
+  feed::set_watch_fleet(nullptr);
   std::thread grpc_drain([&] { (*grpc)->shutdown(kDrainDeadline); });
   bool rest_clean = (*rest)->drain(kDrainDeadline);
   grpc_drain.join();

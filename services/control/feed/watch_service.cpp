@@ -3,6 +3,7 @@
 #include "common/base/log.h"
 #include "common/base/strings.h"
 #include "common/grpcutil/grpcutil.h"
+#include "services/control/feed/fleet.h"
 
 namespace mcns::control::feed {
 namespace {
@@ -82,7 +83,11 @@ grpc::ServerWriteReactor<mcns::v1::WatchEvent>* WatchService::Watch(grpc::Callba
   std::optional<std::uint64_t> after_chain;
   if (request->has_after_chain()) after_chain = request->after_chain();
   auto stream = std::make_shared<OpenStream>(OpenStream{std::move(authorization), name, {}});
-  auto* reactor = new WatchReactor(feed_, context, request->after_version(), after_chain, std::move(name), stream);
+  // The fleet (SPEC 14) lists the stream until its reactor is gone.
+  std::shared_ptr<void> keep_alive = std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<void>>>(
+      stream, note_watch_stream(context->peer(), request->frontend()));
+  auto* reactor = new WatchReactor(feed_, context, request->after_version(), after_chain, std::move(name),
+                                   std::move(keep_alive));
   stream->watcher = reactor->watcher();
   register_stream(std::move(stream));
   return reactor;

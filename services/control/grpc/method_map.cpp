@@ -7,6 +7,7 @@ using auth::Access;
 const MethodMap& MethodMap::standard() {
   static const MethodMap map({
       {"/mcns.v1.AdminService/Health",       Access::kPublic},
+      {"/mcns.v1.AdminService/ListFrontends", Access::kAuthenticated},
       {"/mcns.v1.AuthService/Login",         Access::kPublic},
       {"/mcns.v1.AuthService/Logout",        Access::kAuthenticated},
       {"/mcns.v1.ZoneService/ListZones",     Access::kAuthenticated},
@@ -26,6 +27,8 @@ const MethodMap& MethodMap::standard() {
       // The watch stream authorizes its caller itself (ZoneService::authorize_watch:
       // admins and [sync] allowed_accounts); the edge only authenticates.
       {"/mcns.v1.SyncService/Watch",         Access::kAuthenticated},
+      // The frontends' version reports: authorized by the service as Watch is.
+      {"/mcns.v1.SyncService/Report",        Access::kAuthenticated},
       // Server reflection describes the public API, as the proto files do.
       {"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", Access::kPublic},
       {"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",      Access::kPublic},

@@ -78,6 +78,25 @@ domain::RecordFields fields_of(const Req& req) {
   return ::grpc::Status::OK;
 }
 
+::grpc::Status AdminRpc::ListFrontends(::grpc::ServerContext*, const v1::ListFrontendsRequest*,
+                                       v1::ListFrontendsResponse* out) {
+  const feed::FleetRegistry* fleet = feed::process_fleet();
+  if (!fleet) return ::grpc::Status::OK;  // no frontends are followed here
+  for (const feed::FrontendInfo& f : fleet->list()) {
+    v1::Frontend* o = out->add_frontends();
+    o->set_name(f.name);
+    o->set_peer(f.peer);
+    o->set_version(f.version);
+    o->set_lag_versions(f.lag_versions);
+    o->set_lag_seconds(f.lag_seconds);
+    o->set_connected_since(feed::rfc3339(f.connected_since));
+    if (f.last_report) o->set_last_report(feed::rfc3339(*f.last_report));
+    o->set_connected(f.connected);
+    o->set_reports(f.reports);
+  }
+  return ::grpc::Status::OK;
+}
+
 ::grpc::Status AuthRpc::Login(::grpc::ServerContext*, const v1::LoginRequest* req, v1::LoginResponse* out) {
   auth::LoginRequest login{req->username(), req->password(), req->totp_code()};
   auto result = authenticator_.login(login);

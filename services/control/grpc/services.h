@@ -11,12 +11,18 @@
 #include "services/control/domain/zone_service.h"
 #include "services/control/domain/zone_service_impl.h"
 #include "services/control/feed/change_feed.h"
+#include "services/control/feed/fleet.h"
 
 namespace mcns::control::grpcapi {
 
 class AdminRpc final : public mcns::v1::AdminService::Service {
  public:
   ::grpc::Status Health(::grpc::ServerContext*, const v1::HealthRequest*, v1::HealthResponse* out) override;
+  // SPEC 14 "Fleet" (REST GET /v1/frontends); authenticated at the edge (method map).
+  // Lists the process's registry (feed::process_fleet(), set by mcns-control): the server
+  // constructs this service itself, and one gRPC service cannot be registered twice.
+  ::grpc::Status ListFrontends(::grpc::ServerContext*, const v1::ListFrontendsRequest*,
+                               v1::ListFrontendsResponse* out) override;
 };
 
 class AuthRpc final : public mcns::v1::AuthService::Service {

@@ -1,11 +1,14 @@
 #include "services/control/rest/handlers.h"
 
+#include <nlohmann/json.hpp>
+
 #include "common/base/http_status.h"
 #include "common/base/log.h"
 #include "common/base/strings.h"
 #include "services/control/auth/access.h"
 #include "services/control/auth/audit.h"
 #include "services/control/domain/zone_export.h"
+#include "services/control/feed/fleet.h"
 #include "services/control/rest/json_codec.h"
 
 namespace mcns::control::rest {
@@ -155,6 +158,25 @@ Response delete_record(const Call& c) {
   auth::audit(kApi, *c.who, "delete_record", record_target(c.param("zone"), *id), s);
   if (!s.ok()) return error_response(s);
   return no_content();
+}
+
+Response list_frontends(const Call& c) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  if (c.fleet) {
+    for (const feed::FrontendInfo& f : c.fleet->list()) {
+      list.push_back({{"Name", f.name},
+                      {"Peer", f.peer},
+                      {"Version", f.version},
+                      {"LagVersions", f.lag_versions},
+                      {"LagSeconds", f.lag_seconds},
+                      {"ConnectedSince", feed::rfc3339(f.connected_since)},
+                      {"LastReport", f.last_report ? feed::rfc3339(*f.last_report) : std::string()},
+                      {"Connected", f.connected},
+                      {"Reports", f.reports}});
+    }
+  }
+  nlohmann::ordered_json body{{"frontends", std::move(list)}};
+  return json(200, body.dump());
 }
 
 }  // namespace mcns::control::rest

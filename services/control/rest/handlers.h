@@ -11,6 +11,10 @@
 #include "services/control/domain/zone_service.h"
 #include "services/control/rest/http_types.h"
 
+namespace mcns::control::feed {
+class FleetRegistry;
+}  // namespace mcns::control::feed
+
 namespace mcns::control::rest {
 
 struct Call {
@@ -20,6 +24,7 @@ struct Call {
   std::map<std::string, std::string, std::less<>> query;   // decoded ?a=b
   domain::ZoneService& zones;
   auth::Authenticator& authenticator;
+  const feed::FleetRegistry* fleet = nullptr;  // GET /v1/frontends; null: none known
 
   const std::string& param(std::string_view name) const { return params.find(name)->second; }
   // An empty value counts as absent (`?name=&type=A` filters by type only), as the
@@ -49,5 +54,7 @@ Response create_record(const Call& c);
 Response get_record(const Call& c);
 Response update_record(const Call& c);
 Response delete_record(const Call& c);
+// GET /v1/frontends: the fleet of SPEC 14 ({"frontends":[...]}).
+Response list_frontends(const Call& c);
 
 }  // namespace mcns::control::rest

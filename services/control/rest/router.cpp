@@ -36,6 +36,7 @@ constexpr Route kRoutes[] = {
     {"GET",    "/v1/zones/{zone}/records/{id}", Access::kAuthenticated, get_record},
     {"PUT",    "/v1/zones/{zone}/records/{id}", Access::kAuthenticated, update_record},
     {"DELETE", "/v1/zones/{zone}/records/{id}", Access::kAuthenticated, delete_record},
+    {"GET",    "/v1/frontends",                 Access::kAuthenticated, list_frontends},
 };
 
 int hex_value(char c) {
@@ -99,8 +100,9 @@ bool match(std::string_view pattern, const std::vector<std::string_view>& path,
 
 }  // namespace
 
-Router::Router(domain::ZoneService& zones, auth::Authenticator& authenticator, RouterHooks hooks)
-    : zones_(zones), authenticator_(authenticator), hooks_(std::move(hooks)) {}
+Router::Router(domain::ZoneService& zones, auth::Authenticator& authenticator, RouterHooks hooks,
+               const feed::FleetRegistry* fleet)
+    : zones_(zones), authenticator_(authenticator), hooks_(std::move(hooks)), fleet_(fleet) {}
 
 std::vector<RouteInfo> Router::routes() {
   std::vector<RouteInfo> out;
@@ -142,7 +144,7 @@ Response Router::handle(const Request& req) {
     auto who = auth::check_access(authenticator_, found->access, req.authorization);
     if (!who.ok()) return error_response(who.status());
 
-    Call call{req, *who ? &**who : nullptr, std::move(params), {}, zones_, authenticator_};
+    Call call{req, *who ? &**who : nullptr, std::move(params), {}, zones_, authenticator_, fleet_};
     if (!query_text.empty()) {
       for (std::string_view pair : split(query_text, '&')) {
         if (pair.empty()) continue;

@@ -13,6 +13,10 @@
 #include "services/control/domain/zone_service.h"
 #include "services/control/rest/http_types.h"
 
+namespace mcns::control::feed {
+class FleetRegistry;
+}  // namespace mcns::control::feed
+
 namespace mcns::control::rest {
 
 struct RouterHooks {
@@ -29,7 +33,9 @@ struct RouteInfo {
 
 class Router {
  public:
-  Router(domain::ZoneService& zones, auth::Authenticator& authenticator, RouterHooks hooks = {});
+  // `fleet` (not owned; null: GET /v1/frontends lists none) is the control's frontends.
+  Router(domain::ZoneService& zones, auth::Authenticator& authenticator, RouterHooks hooks = {},
+         const feed::FleetRegistry* fleet = nullptr);
   Response handle(const Request& request);
   // The table, for tests and docs.
   static std::vector<RouteInfo> routes();
@@ -38,6 +44,7 @@ class Router {
   domain::ZoneService& zones_;
   auth::Authenticator& authenticator_;
   RouterHooks hooks_;
+  const feed::FleetRegistry* fleet_;
 };
 
 }  // namespace mcns::control::rest

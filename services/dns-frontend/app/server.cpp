@@ -60,6 +60,9 @@ server::ServerOptions server_options(const config::DnsConfig& c) {
   o.threads = c.dns.threads;
   o.tcp_max_connections = c.dns.tcp_max_connections;
   o.tcp_max_per_client = c.dns.tcp_max_per_client;
+  o.rrl_responses_per_second = c.dns.rrl_responses_per_second;
+  o.rrl_slip = c.dns.rrl_slip;
+  o.cookie_secret_file = c.dns.cookie_secret_file;
   return o;
 }
 
@@ -191,7 +194,8 @@ int run_server(const config::DnsConfig& cfg) {
     wo.ca_cert = cfg.control->ca_cert;
     wo.token_file = cfg.control->token_file;
     char host[256] = {};
-    if (gethostname(host, sizeof host - 1) == 0) wo.frontend_name = host;
+    if (!cfg.control->name.empty()) wo.frontend_name = cfg.control->name;  // [control] name
+    else if (gethostname(host, sizeof host - 1) == 0) wo.frontend_name = host;
     wo.on_fatal = [&main_io, &exit_code](const Status&) {
       asio::post(main_io, [&main_io, &exit_code] {
         exit_code = 2;

@@ -34,6 +34,7 @@ void WatchClient::stop() {
     std::lock_guard lock(mu_);
     stopping_ = true;
     if (active_) active_->TryCancel();
+    if (report_active_) report_active_->TryCancel();
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -212,6 +213,43 @@ Status WatchClient::stream_once() {
   auto stub = mcns::v1::SyncService::NewStub(chan);
   auto reader = stub->Watch(&ctx, request);
 
+  // The report stream (SPEC 14): same channel, same token; best-effort.
+  grpc::ClientContext report_ctx;
+  report_ctx.AddMetadata("authorization", str_cat("Bearer ", token));
+  mcns::v1::ReportAck report_ack;
+  std::unique_ptr<grpc::ClientWriter<mcns::v1::FrontendReport>> reporter = stub->Report(&report_ctx, &report_ack);
+  {
+    std::lock_guard lock(mu_);
+    report_active_ = &report_ctx;
+  }
+  struct ClearReport {
+    WatchClient* self;
+    ~ClearReport() {
+      std::lock_guard lock(self->mu_);
+      self->report_active_ = nullptr;
+    }
+  } clear_report{this};
+  auto report = [&](std::uint64_t version) {
+    if (!reporter) return;
+    mcns::v1::FrontendReport r;
+    r.set_name(options_.frontend_name);
+    r.set_version(version);
+    if (reporter->Write(r)) return;
+    grpc::Status why = reporter->Finish();
+    reporter.reset();
+    std::lock_guard lock(mu_);
+    if (stopping_ || std::exchange(report_failure_logged_, true)) return;
+    log::warn("watch: the control does not take version reports (", grpcutil::from_grpc(why).to_string(),
+              "); following the watch stream without reporting (logged once)");
+  };
+  auto end_report = [&] {
+    if (!reporter) return;
+    report_ctx.TryCancel();
+    reporter->Finish();
+    reporter.reset();
+  };
+  report(applied);  // what it serves now (0 before its first snapshot)
+
   Status failure;
   mcns::v1::WatchEvent event;
   while (failure.ok() && reader->Read(&event)) {
@@ -229,6 +267,8 @@ Status WatchClient::stream_once() {
         // means a change was lost.
         if (ready && event.version() > applied)
           failure = aborted(str_cat("heartbeat at version ", event.version(), " but applied ", applied));
+        else
+          report(applied);  // also tells the control this frontend is alive
         break;
       case mcns::v1::WatchEvent::kSnapshot: {
         if (!event.snapshot().first()) {
@@ -259,6 +299,7 @@ Status WatchClient::stream_once() {
         log::info("watch: snapshot at version ", version, " applied: ", records, " records in ", ms, " ms");
         applied = version;
         ready = true;
+        report(applied);
         break;
       }
       case mcns::v1::WatchEvent::kChange: {
@@ -291,6 +332,7 @@ Status WatchClient::stream_once() {
         }
         mark_applied(event.version(), chain_of(event), false);
         applied = event.version();
+        report(applied);
         log::debug("watch: applied change ", applied);
         break;
       }
@@ -299,6 +341,7 @@ Status WatchClient::stream_once() {
         break;
     }
   }
+  end_report();
   if (!failure.ok()) {
     ctx.TryCancel();
     reader->Finish();
@@ -318,6 +361,7 @@ void WatchClient::watchdog() {
       log::warn("watch: no message from the control for ", options_.heartbeat_timeout.count(),
                 " ms; reconnecting");
       active_->TryCancel();
+      if (report_active_) report_active_->TryCancel();
       last_message_ = Clock::now();
     }
   }

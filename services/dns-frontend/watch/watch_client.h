@@ -12,6 +12,10 @@
 // - Until the first snapshot nothing is published, so the frontend stays not ready
 //   (REFUSED to every query, /readyz 503); afterwards it serves its last data while
 //   disconnected.
+// - Beside each watch stream it opens SyncService.Report on the same channel and writes
+//   its applied version after every snapshot or change and on every heartbeat (SPEC 14).
+//   Best-effort: a control that does not take reports (an older release) or a broken
+//   report stream is logged once and the watch stream goes on.
 // Runs on its own thread; its only link to the workers is the ZoneCatalog, which builds
 // and publishes the snapshots (and owns /readyz and the mcns_sync_* metrics).
 #include <atomic>
@@ -44,7 +48,7 @@ struct WatchOptions {
   std::string grpc_addr;   // "host:port"; the host is also the TLS name checked
   std::string ca_cert;     // PEM file; empty: system roots
   std::string token_file;  // bearer token, re-read at every connect (rotation)
-  std::string frontend_name;  // sent to the control for its logs
+  std::string frontend_name;  // [control] name: WatchRequest.frontend and FrontendReport.name
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{10000};
   std::chrono::milliseconds heartbeat_timeout{25000};
@@ -106,6 +110,8 @@ class WatchClient {
   bool applied_in_stream_ = false;  // the current stream applied a snapshot or change
   bool resync_next_ = false;        // a change could not be applied: ask for a snapshot
   grpc::ClientContext* active_ = nullptr;  // the stream in progress, for cancel
+  grpc::ClientContext* report_active_ = nullptr;  // its report stream, for cancel
+  bool report_failure_logged_ = false;
   std::chrono::steady_clock::time_point last_message_;
   std::chrono::steady_clock::time_point last_change_;
   WatchState state_;

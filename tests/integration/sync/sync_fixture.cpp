@@ -129,7 +129,7 @@ bool SyncTest::restart_control_on_same_ports(const std::string& database) {
   return true;
 }
 
-std::unique_ptr<dns::DnsProcess> SyncTest::start_frontend(const std::string& token) {
+std::unique_ptr<dns::DnsProcess> SyncTest::start_frontend(const std::string& token, const std::string& name) {
   frontend_dirs_.push_back(std::make_unique<dns::ScratchDir>());
   const auto& d = *frontend_dirs_.back();
   std::string token_file = d.write("token", (token.empty() ? dns_token_ : token) + "\n");
@@ -145,6 +145,7 @@ std::unique_ptr<dns::DnsProcess> SyncTest::start_frontend(const std::string& tok
   dns::DnsOptions o;
   o.extra_toml = str_cat("[control]\ngrpc_addr = \"localhost:", control_->grpc_port(), "\"\nca_cert = \"", ca,
                          "\"\ntoken_file = \"", token_file, "\"\n");
+  if (!name.empty()) o.extra_toml += str_cat("name = \"", name, "\"\n");
   return dns::DnsProcess::start(d, o);
 }
 

@@ -54,8 +54,9 @@ class SyncTest : public ::testing::Test {
   // Starts the control again on the same ports (after stop()), with `database` (default:
   // the same file), and points rest_ at it.
   bool restart_control_on_same_ports(const std::string& database = "");
-  // A frontend following the control with `token` (default: the mcns-dns account's).
-  std::unique_ptr<dns::DnsProcess> start_frontend(const std::string& token = "");
+  // A frontend following the control with `token` (default: the mcns-dns account's),
+  // named `name` ([control] name; default: none set, the host name).
+  std::unique_ptr<dns::DnsProcess> start_frontend(const std::string& token = "", const std::string& name = "");
   bool ready(const dns::DnsProcess& frontend) const;
   // Waits until `frontend` is ready and at the control's latest version.
   bool caught_up(const dns::DnsProcess& frontend);
