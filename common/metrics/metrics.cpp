@@ -109,3 +109,20 @@ std::vector<double> latency_buckets() {
 }
 
 }  // namespace mcns::metrics
+
+namespace mcns::metrics {
+
+std::string label_escape(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace mcns::metrics

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/base/status.h"
@@ -49,6 +50,10 @@ class Histogram {
 
 // Appends Prometheus text-format lines (with their # HELP / # TYPE) at scrape time.
 using TextCollector = std::function<void(std::string& out)>;
+
+// A label value as the text exposition format wants it: backslash, quote and newline
+// escaped. For series written by collectors (Registry::add_collector).
+std::string label_escape(std::string_view value);
 
 class Registry {
  public:

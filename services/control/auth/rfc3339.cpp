@@ -1,5 +1,7 @@
 #include "services/control/auth/rfc3339.h"
 
+#include "common/base/time.h"
+
 #include <cstdio>
 
 #include "common/base/strings.h"
@@ -54,17 +56,6 @@ std::optional<std::chrono::sys_seconds> parse_rfc3339(std::string_view s) {
   return t - offset;
 }
 
-std::string format_rfc3339(std::chrono::sys_seconds t) {
-  using namespace std::chrono;
-  auto day_point = floor<days>(t);
-  year_month_day ymd{day_point};
-  hh_mm_ss hms{t - day_point};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
+std::string format_rfc3339(std::chrono::sys_seconds t) { return mcns::format_rfc3339(t); }
 
 }  // namespace mcns::control::auth

@@ -1,5 +1,7 @@
 #include "services/control/feed/fleet.h"
 
+#include "common/base/time.h"
+
 #include <algorithm>
 #include <atomic>
 #include <ctime>
@@ -12,30 +14,14 @@ namespace {
 
 constexpr std::size_t kLatestTimes = 65536;  // versions whose commit time is kept
 
-std::string label_escape(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out.push_back('\\');
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out;
-}
+using metrics::label_escape;
 
 std::atomic<FleetRegistry*> g_watch_fleet{nullptr};
 
 }  // namespace
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return format_rfc3339(std::chrono::floor<std::chrono::seconds>(t));
 }
 
 FleetRegistry::FleetRegistry(std::chrono::milliseconds keep_disconnected) : keep_disconnected_(keep_disconnected) {}

@@ -15,6 +15,7 @@
 
 #include "common/base/log.h"
 #include "common/base/strings.h"
+#include "common/base/time.h"
 #include "services/control/store/chain.h"
 
 namespace mcns::control::store {
@@ -93,14 +94,7 @@ StatusOr<sqlite::Db> open_connection(const std::string& path, bool create, int b
 
 // ---- time ----
 
-std::string format_time(Timestamp t) {
-  std::time_t secs = static_cast<std::time_t>(t.time_since_epoch().count());
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string format_time(Timestamp t) { return format_rfc3339(t); }
 
 StatusOr<Timestamp> parse_time(std::string_view text) {
   // Fixed layout "YYYY-MM-DDTHH:MM:SSZ", parsed by hand: a snapshot of a million records

@@ -19,18 +19,7 @@ Status both_sources(const std::string& zone, const std::string& file) {
                                 ") and by the control plane; a zone may come from one source only"));
 }
 
-std::string label_escape(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out.push_back('\\');
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out;
-}
+using metrics::label_escape;
 
 }  // namespace
 
