@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <random>
 #include <thread>
 
 #include "common/base/strings.h"
@@ -96,6 +97,25 @@ double metric(const std::string& exposition, const std::string& series) {
   return -1;
 }
 
+// A port in [20000, 32000) that is free for TCP now (on every address).
+static std::uint16_t fixed_port() {
+  static std::mt19937 rng(std::random_device{}());
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    auto port = static_cast<std::uint16_t>(20000 + rng() % 12000);
+    int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+    int off = 0;
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_any;
+    a.sin6_port = htons(port);
+    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (free) return port;
+  }
+  return 0;
+}
+
 void SyncTest::SetUp() {
   using control::auth::sha256_hex;
   dir_.write("tokens.toml",
@@ -103,7 +123,10 @@ void SyncTest::SetUp() {
                      "account = \"human\"\n\n[[token]]\nsha256 = \"", sha256_hex(dns_token_),
                      "\"\nusername = \"mcns-dns\"\nroles = []\naccount = \"system\"\n\n[[token]]\nsha256 = \"",
                      sha256_hex(other_token_), "\"\nusername = \"metacrypt\"\nroles = []\naccount = \"system\"\n"));
-  control_ = start_control();
+  // Below the kernel's ephemeral range (32768-60999): the control is restarted on the
+  // same ports by several tests, and an ephemeral port freed by the first start could be
+  // taken meanwhile by some client connection as its source port.
+  control_ = start_control(fixed_port(), fixed_port());
   ASSERT_TRUE(control_) << "mcns-control did not start";
   rest_ = std::make_unique<RestClient>(control_->rest_url(), test_pki().ca_cert);
 }
