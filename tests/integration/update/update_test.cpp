@@ -6,12 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <fstream>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include "common/base/strings.h"
 #include "services/control/auth/sha256.h"
+#include "tests/integration/dns/dns_process.h"
 #include "tests/integration/dns/dns_tools.h"
 #include "tests/integration/harness/control_process.h"
 #include "tests/integration/harness/pki.h"
@@ -25,6 +27,14 @@ constexpr char kZone[] = "svc.mcp.metacircular.net";
 constexpr char kSecret[] = "dXBkYXRlLXNlY3JldC11cGRhdGUtc2VjcmV0LXVwZGF0ZQ==";
 constexpr char kAcmeSecret[] = "YWNtZS1zZWNyZXQtYWNtZS1zZWNyZXQtYWNtZS1zZWNyZXQ=";
 constexpr char kAdmin[] = "update-test-admin";
+constexpr char kFrontendToken[] = "update-test-frontend-token";
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 // Shared by every dnspython script: `send(msg)` returns the answer's rcode as text.
 constexpr char kPythonPrelude[] = R"(
@@ -44,7 +54,9 @@ class UpdateTest : public ::testing::Test {
   void SetUp() override {
     using control::auth::sha256_hex;
     dir_.write("tokens.toml", str_cat("[[token]]\nsha256 = \"", sha256_hex(kAdmin),
-                                      "\"\nusername = \"admin\"\nroles = [\"admin\"]\naccount = \"human\"\n"));
+                                      "\"\nusername = \"admin\"\nroles = [\"admin\"]\naccount = \"human\"\n",
+                                      "[[token]]\nsha256 = \"", sha256_hex(kFrontendToken),
+                                      "\"\nusername = \"mcns-dns\"\nroles = []\naccount = \"system\"\n"));
     ControlOptions o;
     o.auth_mode = "local";
     o.local_tokens_file = dir_.file("tokens.toml");
@@ -103,7 +115,19 @@ class UpdateTest : public ::testing::Test {
     return dns::shell(str_cat(program, " ", key, " ", script, " 2>&1; echo \"exit=$?\""));
   }
   // A UDP query for (name, type) to the control's listener; the answer count, -1 on no reply.
-  int answers(const std::string& name, std::uint16_t qtype) {
+  // A frontend following this control over the watch stream.
+  std::unique_ptr<dns::DnsProcess> start_frontend() {
+    std::string token = frontend_dir_.write("token", str_cat(kFrontendToken, "\n"));
+    std::string ca = frontend_dir_.write("ca.pem", read_text(test_pki().ca_cert));
+    dns::DnsOptions o;
+    o.extra_toml = str_cat("[control]\ngrpc_addr = \"localhost:", control_->grpc_port(), "\"\nca_cert = \"", ca,
+                           "\"\ntoken_file = \"", token, "\"\n");
+    return dns::DnsProcess::start(frontend_dir_, o);
+  }
+
+  int answers(const std::string& name, std::uint16_t qtype) { return answers_on(port(), name, qtype); }
+  // The number of answer records `port` gives for (name, qtype) over UDP; -1: no reply.
+  static int answers_on(std::uint16_t port, const std::string& name, std::uint16_t qtype) {
     dns::Bytes q = {0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
     std::istringstream labels(name);
     std::string label;
@@ -112,18 +136,26 @@ class UpdateTest : public ::testing::Test {
       q.insert(q.end(), label.begin(), label.end());
     }
     q.insert(q.end(), {0, static_cast<std::uint8_t>(qtype >> 8), static_cast<std::uint8_t>(qtype), 0, 1});
-    auto reply = dns::udp_exchange(port(), q, 1000);
+    auto reply = dns::udp_exchange(port, q, 1000);
     if (!reply || reply->size() < 12) return -1;
     return ((*reply)[6] << 8) | (*reply)[7];
   }
 
   TempDir dir_;
+  dns::ScratchDir frontend_dir_;
   std::unique_ptr<ControlProcess> control_;
   std::unique_ptr<RestClient> rest_;
 };
 
 TEST_F(UpdateTest, NsupdateAndKnsupdateAddAndDeleteAnAcmeChallenge) {
   const std::string fqdn = str_cat("_acme-challenge.www.", kZone);
+  auto frontend = start_frontend();
+  ASSERT_TRUE(frontend);
+  const auto ready_by = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (answers_on(frontend->dns_port(), kZone, 6) != 1 && std::chrono::steady_clock::now() < ready_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(answers_on(frontend->dns_port(), kZone, 6), 1) << frontend->log();
   const std::uint32_t before = serial();
   auto out = nsupdate("nsupdate", str_cat("-y hmac-sha256:upd:", kSecret),
                       str_cat("update add ", fqdn, ". 60 TXT \"token-one\"\n"));
@@ -133,6 +165,11 @@ TEST_F(UpdateTest, NsupdateAndKnsupdateAddAndDeleteAnAcmeChallenge) {
   while (answers(fqdn, 16) != 1 && std::chrono::steady_clock::now() - acked < std::chrono::seconds(2)) {
   }
   EXPECT_LT(std::chrono::steady_clock::now() - acked, std::chrono::milliseconds(50));
+  // And by a frontend, through the watch stream, within 50 ms of the answer as well.
+  while (answers_on(frontend->dns_port(), fqdn, 16) != 1 &&
+         std::chrono::steady_clock::now() - acked < std::chrono::seconds(2)) {
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - acked, std::chrono::milliseconds(50)) << frontend->log();
   EXPECT_EQ(rest_records("_acme-challenge.www"), (std::set<std::string>{"_acme-challenge.www TXT \"token-one\""}));
   EXPECT_EQ(serial(), before + 1);
 
@@ -153,6 +190,10 @@ TEST_F(UpdateTest, NsupdateAndKnsupdateAddAndDeleteAnAcmeChallenge) {
   while (answers(fqdn, 16) != 0 && std::chrono::steady_clock::now() - deleted < std::chrono::seconds(2)) {
   }
   EXPECT_LT(std::chrono::steady_clock::now() - deleted, std::chrono::milliseconds(50));
+  while (answers_on(frontend->dns_port(), fqdn, 16) != 0 &&
+         std::chrono::steady_clock::now() - deleted < std::chrono::seconds(2)) {
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - deleted, std::chrono::milliseconds(50)) << frontend->log();
 
   // Deleting what is not there succeeds and changes nothing.
   out = nsupdate("nsupdate", str_cat("-y hmac-sha256:upd:", kSecret), str_cat("update delete ", fqdn, ". TXT\n"));
