@@ -18,7 +18,7 @@ test_pkgs=(
   knot nsd python3-dnspython  # secondaries and a TSIG reference for the zone-transfer tests (services stay off)
   knot-dnssecutils bind9-utils  # kzonecheck and named-checkzone check the exported zone files
 )
-bench_pkgs=(dnsperf knot nsd)
+bench_pkgs=(dnsperf knot nsd bc)  # bc: bench/xfr_bench.sh timings
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
 if [[ "${1:-}" == "--bench" ]]; then
