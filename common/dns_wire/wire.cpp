@@ -265,4 +265,16 @@ int NameCompressor::write(WireWriter& w, const std::uint8_t* name, std::size_t l
   return static_cast<int>(start);
 }
 
+std::string lower_text(const Name& name) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < name.length && name.data[i] != 0) {
+    const std::size_t len = name.data[i];
+    if (!out.empty()) out.push_back('.');
+    for (std::size_t k = 1; k <= len; ++k) out.push_back(static_cast<char>(ascii_lower(name.data[i + k])));
+    i += len + 1;
+  }
+  return out;
+}
+
 }  // namespace mcns::dns_wire

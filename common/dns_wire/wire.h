@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace mcns::dns_wire {
@@ -108,6 +109,10 @@ struct Name {
   void assign_lower(const Name& other) noexcept;
   void to_lower() noexcept;
 };
+
+// `name` in text, lower case, labels joined by dots, no trailing dot ("" for the root).
+// Off the hot path (it allocates): key, zone and owner names of TSIG, transfers, UPDATE.
+std::string lower_text(const Name& name);
 
 // Case-insensitive comparison of two uncompressed wire names.
 bool names_equal_ci(const std::uint8_t* a, std::size_t a_len, const std::uint8_t* b, std::size_t b_len) noexcept;

@@ -46,18 +46,6 @@ std::vector<std::uint8_t> name_wire(std::string_view text) {
   return out;
 }
 
-std::string name_text(const dns_wire::Name& n) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < n.length && n.data[i] != 0) {
-    std::size_t len = n.data[i];
-    if (!out.empty()) out.push_back('.');
-    for (std::size_t k = 1; k <= len; ++k) out.push_back(static_cast<char>(dns_wire::ascii_lower(n.data[i + k])));
-    i += len + 1;
-  }
-  return out;
-}
-
 bool skip_rr(WireReader& r) {
   std::uint16_t type, klass, rdlen;
   std::uint32_t ttl;
@@ -215,7 +203,7 @@ StatusOr<std::optional<Record>> find(std::span<const std::uint8_t> msg) {
     std::size_t rdata_end = r.position() + rdlen;
     Record rec;
     rec.offset = start;
-    rec.key_name = name_text(owner);
+    rec.key_name = dns_wire::lower_text(owner);
     dns_wire::Name alg;
     std::uint16_t t_hi, mac_size, other_len;
     std::uint32_t t_lo;
@@ -225,7 +213,7 @@ StatusOr<std::optional<Record>> find(std::span<const std::uint8_t> msg) {
         !r.read_u16(rec.original_id) || !r.read_u16(rec.error) || !r.read_u16(other_len) ||
         !r.read_bytes(other_len, other) || r.position() != rdata_end || r.remaining() != 0)
       return invalid_argument("malformed TSIG record");
-    rec.algorithm = name_text(alg);
+    rec.algorithm = dns_wire::lower_text(alg);
     rec.time_signed = (std::uint64_t{t_hi} << 32) | t_lo;
     rec.mac.assign(mac.begin(), mac.end());
     rec.other.assign(other.begin(), other.end());

@@ -14,7 +14,6 @@ namespace mcns::control::dns {
 namespace {
 
 namespace type = mcns::dns::type;
-using dns_wire::kTypeOpt;
 constexpr std::uint8_t kOpcodeQuery = 0;
 constexpr std::uint8_t kOpcodeUpdate = 5;
 constexpr auto kRcodeFormErr = static_cast<std::uint8_t>(dns_wire::rcode::kFormErr);
@@ -49,17 +48,6 @@ Question read_question(std::span<const std::uint8_t> msg, const dns_wire::Header
   return q;
 }
 
-std::string zone_text(const dns_wire::Name& n) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < n.length && n.data[i] != 0) {
-    if (!out.empty()) out.push_back('.');
-    out.append(reinterpret_cast<const char*>(n.data.data() + i + 1), n.data[i]);
-    i += n.data[i] + 1u;
-  }
-  return out;
-}
-
 // A reply of the header and question alone with `rcode` (AA when `aa`).
 std::vector<std::uint8_t> header_reply(std::span<const std::uint8_t> req, const Question& q, std::uint8_t rcode) {
   std::vector<std::uint8_t> out(req.begin(), req.begin() + static_cast<std::ptrdiff_t>(q.present ? q.end : 12));
@@ -70,21 +58,6 @@ std::vector<std::uint8_t> header_reply(std::span<const std::uint8_t> req, const 
   dns_wire::store_u16(out.data() + 4, q.present ? 1 : 0);
   for (std::size_t at : {6u, 8u, 10u}) dns_wire::store_u16(out.data() + at, 0);
   return out;
-}
-
-// The UDP payload the client can take: its EDNS0 size (at least 512), else 512.
-std::size_t udp_limit(std::span<const std::uint8_t> msg, const dns_wire::Header& h, std::size_t after_question) {
-  dns_wire::WireReader r(msg);
-  r.seek(after_question);
-  for (unsigned i = 0; i < unsigned{h.ancount} + h.nscount + h.arcount; ++i) {
-    std::uint16_t type, klass, rdlen;
-    std::uint32_t ttl;
-    if (!r.read_name(nullptr) || !r.read_u16(type) || !r.read_u16(klass) || !r.read_u32(ttl) || !r.read_u16(rdlen) ||
-        !r.skip(rdlen))
-      break;
-    if (type == kTypeOpt) return std::clamp<std::size_t>(klass, 512, frontend::kMaxUdpPayload);
-  }
-  return 512;
 }
 
 // The serial of the SOA in an IXFR request's authority section.
@@ -204,7 +177,7 @@ void Responder::answer(std::span<const std::uint8_t> request, const sockaddr* pe
                         {{"type", kind}, {"result", result}})
           .inc();
     };
-    std::string zone = zone_text(q.name);
+    std::string zone = dns_wire::lower_text(q.name);
     if (!policy || !policy->transfer || !policy->covers(zone)) {
       log::warn("dns: ", kind, " of ", zone, " refused: ",
                 !signature ? "not signed" : str_cat("key ", signature->key_name, " may not transfer it"));
@@ -276,7 +249,9 @@ void Responder::answer(std::span<const std::uint8_t> request, const sockaddr* pe
   out.resize(result.size);
   if (policy && !tcp) {
     // The signature must fit too: else TC with the question alone, signed (as BIND does).
-    std::size_t limit = udp_limit(in, h, q.end);
+    dns_wire::ParsedQuery parsed;
+    dns_wire::parse_query(in, parsed);
+    const std::size_t limit = frontend::udp_reply_limit(parsed);
     std::size_t tsig_size = policy->key.name.size() + 2 + 10 + tsig::algorithm_name(policy->key.algorithm).size() + 2 +
                             16 + tsig::mac_length(policy->key.algorithm);
     if (out.size() + tsig_size > limit) {

@@ -55,19 +55,6 @@ const char* rcode_name(std::uint8_t rcode) {
   }
 }
 
-// A name in text: lower case, labels joined by dots, no trailing dot ("" for the root).
-std::string name_text(const dns_wire::Name& n) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < n.length && n.data[i] != 0) {
-    if (!out.empty()) out.push_back('.');
-    for (std::size_t k = 0; k < n.data[i]; ++k)
-      out.push_back(static_cast<char>(std::tolower(n.data[i + 1 + k])));
-    i += n.data[i] + 1u;
-  }
-  return out;
-}
-
 // One RR of the prerequisite or update section.
 struct WireRR {
   std::string name;  // relative to the zone, "@" for the apex
@@ -103,7 +90,7 @@ std::uint8_t parse(std::span<const std::uint8_t> msg, Parsed& out) {
   std::uint16_t zone_type, zone_class;
   if (!r.read_name(&name) || !r.read_u16(zone_type) || !r.read_u16(zone_class)) return kFormErr;
   if (zone_type != type::kSOA || zone_class != kClassIn) return kFormErr;
-  out.zone = name_text(name);
+  out.zone = dns_wire::lower_text(name);
   if (out.zone.empty()) return kNotAuth;  // the root is never served
   auto read_rrs = [&](unsigned count, std::vector<WireRR>& rrs) -> std::uint8_t {
     for (unsigned i = 0; i < count; ++i) {
@@ -112,7 +99,7 @@ std::uint8_t parse(std::span<const std::uint8_t> msg, Parsed& out) {
         return kFormErr;
       rr.rdata_at = r.position();
       if (!r.read_u16(rr.rdlength) || !r.skip(rr.rdlength)) return kFormErr;
-      auto relative = relative_to(name_text(name), out.zone);
+      auto relative = relative_to(dns_wire::lower_text(name), out.zone);
       if (!relative) return kNotZone;
       rr.name = *relative;
       rrs.push_back(std::move(rr));

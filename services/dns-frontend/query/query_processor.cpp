@@ -424,15 +424,15 @@ std::uint16_t Responder::answer(const zone::Zone* zone) noexcept {
   }
 }
 
-std::size_t udp_limit(const ParsedQuery& q) noexcept {
+}  // namespace
+
+std::size_t udp_reply_limit(const ParsedQuery& q) noexcept {
   if (!q.edns.present) return 512;
   std::size_t p = q.edns.payload;
   if (p < 512) p = 512;
   if (p > kMaxUdpPayload) p = kMaxUdpPayload;
   return p;
 }
-
-}  // namespace
 
 // A frontend holds no TSIG keys (SPEC 13): any signed message gets NOTAUTH with an
 // unsigned TSIG record carrying BADKEY (RFC 8945 5.2.1), the request's key name,
@@ -468,7 +468,7 @@ QueryResult process_query(const zone::ZoneSet& zones, std::span<const std::uint8
   if (parsed == ParseResult::kDrop || out.size() < dns_wire::kHeaderSize) return QueryResult{};
   const bool question_ok = parsed == ParseResult::kOk || parsed == ParseResult::kFormErrQuestion;
 
-  std::size_t limit = transport == Transport::kUdp ? udp_limit(q) : dns_wire::kMaxMessageSize;
+  std::size_t limit = transport == Transport::kUdp ? udp_reply_limit(q) : dns_wire::kMaxMessageSize;
   Responder r(zones, q, out);
   if (question_ok) r.set_question(in.subspan(dns_wire::kHeaderSize, q.question_end - dns_wire::kHeaderSize));
 

@@ -58,6 +58,7 @@
 #include <cstdint>
 #include <span>
 
+#include "common/dns_wire/message.h"
 #include "common/zone/zone_set.h"
 #include "services/dns-frontend/query/cookies.h"
 #include "services/dns-frontend/query/rrl.h"
@@ -78,6 +79,10 @@ struct QueryResult {
 // size it advertises in its own OPT record (Knot's default, the DNS Flag Day 2020 value).
 inline constexpr std::size_t kMaxUdpPayload = 1232;
 inline constexpr std::size_t kMinOutSize = 512;
+
+// The largest UDP reply a query allows: its EDNS payload size clamped to
+// [512, kMaxUdpPayload], or 512 without EDNS.
+std::size_t udp_reply_limit(const dns_wire::ParsedQuery& q) noexcept;
 
 enum class CookieResult : std::uint8_t {
   kNone,       // no COOKIE option (or cookies off)
