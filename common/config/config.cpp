@@ -267,6 +267,19 @@ class TableReader {
   std::set<std::string> seen_;
 };
 
+// A TSIG key name as keys are compared: lower case, without the trailing dot.
+std::string key_name_of(std::string_view name) {
+  std::string out = to_lower(name);
+  while (!out.empty() && out.back() == '.') out.pop_back();
+  return out;
+}
+
+// "192.0.2.1:53" or "[2001:db8::1]:53": an IP literal and a non-zero port.
+bool is_ip_and_port(const std::string& text) {
+  auto hp = parse_host_port(text);
+  return hp.ok() && is_ip_literal(hp->host) && hp->port != 0;
+}
+
 Status load_control_dns(Reader& r, ControlConfig& c) {
   MCNS_RETURN_IF_ERROR(r.list("dns", "listen", c.dns.listen));
   MCNS_RETURN_IF_ERROR(r.list("dns", "allow", c.dns.allow));
@@ -274,11 +287,8 @@ Status load_control_dns(Reader& r, ControlConfig& c) {
   MCNS_RETURN_IF_ERROR(r.string("dns", "notify_key", c.dns.notify_key));
   for (const auto& l : c.dns.listen) MCNS_RETURN_IF_ERROR(check_addr(r, "dns", "listen", l, false));
   for (const auto& a : c.dns.allow) MCNS_RETURN_IF_ERROR(check_cidr(r, a, "[dns] allow"));
-  for (const auto& n : c.dns.notify) {
-    auto hp = parse_host_port(n);
-    if (!hp.ok() || !is_ip_literal(hp->host) || hp->port == 0)
-      return r.error(str_cat("[dns] notify: \"", n, "\" must be an IP address and port"));
-  }
+  for (const auto& n : c.dns.notify)
+    if (!is_ip_and_port(n)) return r.error(str_cat("[dns] notify: \"", n, "\" must be an IP address and port"));
 
   MCNS_ASSIGN_OR_RETURN(const toml::array* tsig, r.table_array("tsig"));
   std::set<std::string> names;
@@ -303,9 +313,7 @@ Status load_control_dns(Reader& r, ControlConfig& c) {
     for (const auto& a : k.allow)
       if (a != "transfer" && a != "update")
         return r.error(str_cat(t.where(), " allow: \"", a, "\" must be \"transfer\" or \"update\""));
-    std::string key_name = to_lower(k.name);
-    while (!key_name.empty() && key_name.back() == '.') key_name.pop_back();
-    if (!names.insert(key_name).second) return r.error(str_cat(t.where(), ": key \"", k.name, "\" is defined twice"));
+    if (!names.insert(key_name_of(k.name)).second) return r.error(str_cat(t.where(), ": key \"", k.name, "\" is defined twice"));
     c.tsig.push_back(std::move(k));
   }
 
@@ -317,16 +325,11 @@ Status load_control_dns(Reader& r, ControlConfig& c) {
     MCNS_RETURN_IF_ERROR(t.string("key", n.key));
     MCNS_RETURN_IF_ERROR(t.list("zones", n.zones));
     MCNS_RETURN_IF_ERROR(t.no_unknown_keys());
-    auto hp = parse_host_port(n.address);
-    if (!hp.ok() || !is_ip_literal(hp->host) || hp->port == 0)
+    if (!is_ip_and_port(n.address))
       return r.error(str_cat(t.where(), " address \"", n.address, "\" must be an IP address and port"));
     c.notify.push_back(std::move(n));
   }
-  auto key_known = [&](const std::string& name) {
-    std::string lower = to_lower(name);
-    while (!lower.empty() && lower.back() == '.') lower.pop_back();
-    return names.count(lower) > 0;
-  };
+  auto key_known = [&](const std::string& name) { return names.count(key_name_of(name)) > 0; };
   if (!c.dns.notify_key.empty() && !key_known(c.dns.notify_key))
     return r.error(str_cat("[dns] notify_key \"", c.dns.notify_key, "\" is not a [[tsig]] key"));
   for (const auto& n : c.notify)
@@ -470,8 +473,7 @@ StatusOr<DnsConfig> load_dns(const std::string& path, const Environment& env,
   for (auto& u : c.forward.upstreams) {
     // A bare address means port 53.
     if (is_ip_literal(u)) u = u.find(':') != std::string::npos ? str_cat("[", u, "]:53") : str_cat(u, ":53");
-    auto hp = parse_host_port(u);
-    if (!hp.ok() || !is_ip_literal(hp->host) || hp->port == 0)
+    if (!is_ip_and_port(u))
       return r.error(str_cat("[forward] upstreams: \"", u, "\" must be an IP address with an optional port"));
   }
   for (const auto& a : c.forward.allow) MCNS_RETURN_IF_ERROR(check_cidr(r, a));
