@@ -151,9 +151,11 @@ int run_server(const config::ControlConfig& config) {
   if (!authenticator.ok()) return fail("auth", authenticator.status());
 
   rest::Router router(zones, **authenticator,
-                      {[&api_metrics](std::string_view route, int status, std::chrono::duration<double> elapsed) {
-                        api_metrics.request("rest", route, std::to_string(status), elapsed);
-                      }},
+                      {.on_response = [&api_metrics](std::string_view route, int status,
+                                                     std::chrono::duration<double> elapsed) {
+                         api_metrics.request("rest", route, std::to_string(status), elapsed);
+                       },
+                       .web_ui = {}},
                       &fleet);
   rest::HttpsServerOptions rest_options;
   rest_options.listen_addr = config.server.listen_addr;

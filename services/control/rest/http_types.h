@@ -4,6 +4,7 @@
 // leaks into them.
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -15,6 +16,15 @@ struct Request {
   std::optional<std::string> authorization;  // the Authorization header, if any
   std::string body;
   std::string peer;  // "127.0.0.1:53412", for logs
+  // Every other header as sent, names lower-cased (If-Match, Cookie, Content-Type, ...).
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The first header named `lower_name` (lower case), if any.
+  std::optional<std::string_view> header(std::string_view lower_name) const {
+    for (const auto& [k, v] : headers)
+      if (k == lower_name) return std::string_view(v);
+    return std::nullopt;
+  }
 };
 
 struct Response {

@@ -116,6 +116,11 @@ Response Router::handle(const Request& req) {
   Response res = [&]() -> Response {
     std::string_view target = req.target;
     std::string_view path = target.substr(0, target.find('?'));
+    if (hooks_.web_ui && path != "/v1" && !path.starts_with("/v1/")) {
+      Response page = hooks_.web_ui(req);
+      route = page.route.empty() ? "web" : page.route;
+      return page;
+    }
     std::string_view query_text = path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
     auto path_segments = segments(path);
     std::map<std::string, std::string, std::less<>> params;

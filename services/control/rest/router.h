@@ -23,6 +23,9 @@ struct RouterHooks {
   // After every response: the route pattern ("GET /v1/zones/{zone}", "unmatched"), the
   // HTTP status and the handling time; for mcns_api_requests_total and the histogram.
   std::function<void(std::string_view route, int status, std::chrono::duration<double> elapsed)> on_response;
+  // Every path outside /v1 (the web UI of SPEC 15). It sets Response::route itself (a
+  // fixed label per page, for the metrics); null: such paths are 404.
+  std::function<Response(const Request&)> web_ui;
 };
 
 struct RouteInfo {

@@ -31,9 +31,10 @@ class RouterTest : public ::testing::Test {
   test::FakeZoneService zones_;
   std::vector<std::pair<std::string, int>> seen_;
   Router router_{zones_, authn_,
-                 {[this](std::string_view route, int status, std::chrono::duration<double>) {
-                   seen_.emplace_back(route, status);
-                 }}};
+                 {.on_response = [this](std::string_view route, int status, std::chrono::duration<double>) {
+                    seen_.emplace_back(route, status);
+                  },
+                  .web_ui = {}}};
 };
 
 TEST_F(RouterTest, HealthIsPublic) {
