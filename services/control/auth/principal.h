@@ -14,6 +14,9 @@ struct Principal {
   std::string subject{};           // MCIAS "sub"; may be empty in local mode
   std::vector<std::string> roles{};  // e.g. {"admin"}; system accounts usually have none
   AccountType account_type = AccountType::kHuman;
+  // How the call arrived, recorded in the history (SPEC 14 Via): "rest", "grpc",
+  // "update", "import", "ui"; set by the edge that authenticated the call.
+  std::string via{};
 
   // Case-insensitive role check.
   bool has_role(std::string_view role) const noexcept;

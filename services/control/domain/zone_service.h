@@ -29,7 +29,8 @@ class ZoneService {
   virtual StatusOr<Zone> get_zone(const auth::Principal& who, std::string_view zone) = 0;
   virtual StatusOr<Zone> create_zone(const auth::Principal& who, const CreateZone& cmd) = 0;
   virtual StatusOr<Zone> update_zone(const auth::Principal& who, const UpdateZone& cmd) = 0;
-  virtual Status delete_zone(const auth::Principal& who, std::string_view zone) = 0;
+  virtual Status delete_zone(const auth::Principal& who, std::string_view zone,
+                             ExpectedSerial expected_serial) = 0;
 
   virtual StatusOr<std::vector<Record>> list_records(const auth::Principal& who,
                                                            const RecordFilter& filter) = 0;
@@ -37,7 +38,21 @@ class ZoneService {
                                             std::int64_t id) = 0;
   virtual StatusOr<Record> create_record(const auth::Principal& who, const CreateRecord& cmd) = 0;
   virtual StatusOr<Record> update_record(const auth::Principal& who, const UpdateRecord& cmd) = 0;
-  virtual Status delete_record(const auth::Principal& who, std::string_view zone, std::int64_t id) = 0;
+  virtual Status delete_record(const auth::Principal& who, std::string_view zone, std::int64_t id,
+                               ExpectedSerial expected_serial) = 0;
+
+  // ---- change control (SPEC 14) ----
+  // The zone's history, oldest first (readers of the zone). NOT_FOUND for no such zone.
+  virtual StatusOr<std::vector<Change>> list_changes(const auth::Principal& who, const HistoryQuery& query) = 0;
+  // Admin only: one new change whose result is the zone's records as of `to_serial`.
+  // NOT_FOUND when that serial is not in the history. Returns the new change (no ops and
+  // version 0 when the zone already has those records).
+  virtual StatusOr<Change> rollback(const auth::Principal& who, const Rollback& cmd) = 0;
+  // All ops or none: one transaction, one serial bump, one change; authorized per op.
+  virtual StatusOr<Change> apply_changes(const auth::Principal& who, const ChangeRequest& request) = 0;
+  // The last committed change version (write-and-wait waits for the fleet to reach the
+  // version current when a write returned, which includes that write).
+  virtual StatusOr<std::uint64_t> latest_version() = 0;
 
   // May `who` open the watch stream? ([sync] allowed_accounts and admins.)
   virtual Status authorize_watch(const auth::Principal& who) = 0;

@@ -199,7 +199,8 @@ StatusOr<Zone> ZoneServiceImpl::update_zone(const auth::Principal& who, const Up
   return zone;
 }
 
-Status ZoneServiceImpl::delete_zone(const auth::Principal& who, std::string_view zone_name) {
+Status ZoneServiceImpl::delete_zone(const auth::Principal& who, std::string_view zone_name,
+                                    ExpectedSerial expected_serial) {
   MCNS_RETURN_IF_ERROR(authz_.can_write_zones(who));
   MCNS_ASSIGN_OR_RETURN(std::string name, dns::canonical_zone_name(zone_name));
   const Timestamp at = now();
@@ -326,7 +327,8 @@ StatusOr<Record> ZoneServiceImpl::update_record(const auth::Principal& who, cons
   return record;
 }
 
-Status ZoneServiceImpl::delete_record(const auth::Principal& who, std::string_view zone_name_in, std::int64_t id) {
+Status ZoneServiceImpl::delete_record(const auth::Principal& who, std::string_view zone_name_in, std::int64_t id,
+                                      ExpectedSerial expected_serial) {
   MCNS_RETURN_IF_ERROR(authz_.can_write_some_records(who));
   MCNS_ASSIGN_OR_RETURN(std::string zone_name, dns::canonical_zone_name(zone_name_in));
   const Timestamp at = now();
@@ -351,6 +353,17 @@ Status ZoneServiceImpl::delete_record(const auth::Principal& who, std::string_vi
             ") by ", who.username, " (serial ", zone.serial, ", version ", version, ")");
   return ok_status();
 }
+
+StatusOr<std::vector<Change>> ZoneServiceImpl::list_changes(const auth::Principal&, const HistoryQuery&) {
+  return unimplemented("history is not built yet");
+}
+StatusOr<Change> ZoneServiceImpl::rollback(const auth::Principal&, const Rollback&) {
+  return unimplemented("rollback is not built yet");
+}
+StatusOr<Change> ZoneServiceImpl::apply_changes(const auth::Principal&, const ChangeRequest&) {
+  return unimplemented("batches are not built yet");
+}
+StatusOr<std::uint64_t> ZoneServiceImpl::latest_version() { return store_.latest_version(); }
 
 Status ZoneServiceImpl::authorize_watch(const auth::Principal& who) { return authz_.can_watch(who); }
 

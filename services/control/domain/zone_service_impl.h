@@ -112,13 +112,19 @@ class ZoneServiceImpl final : public ZoneService {
   StatusOr<Zone> get_zone(const auth::Principal& who, std::string_view zone) override;
   StatusOr<Zone> create_zone(const auth::Principal& who, const CreateZone& cmd) override;
   StatusOr<Zone> update_zone(const auth::Principal& who, const UpdateZone& cmd) override;
-  Status delete_zone(const auth::Principal& who, std::string_view zone) override;
+  Status delete_zone(const auth::Principal& who, std::string_view zone, ExpectedSerial expected_serial) override;
 
   StatusOr<std::vector<Record>> list_records(const auth::Principal& who, const RecordFilter& filter) override;
   StatusOr<Record> get_record(const auth::Principal& who, std::string_view zone, std::int64_t id) override;
   StatusOr<Record> create_record(const auth::Principal& who, const CreateRecord& cmd) override;
   StatusOr<Record> update_record(const auth::Principal& who, const UpdateRecord& cmd) override;
-  Status delete_record(const auth::Principal& who, std::string_view zone, std::int64_t id) override;
+  Status delete_record(const auth::Principal& who, std::string_view zone, std::int64_t id,
+                       ExpectedSerial expected_serial) override;
+
+  StatusOr<std::vector<Change>> list_changes(const auth::Principal& who, const HistoryQuery& query) override;
+  StatusOr<Change> rollback(const auth::Principal& who, const Rollback& cmd) override;
+  StatusOr<Change> apply_changes(const auth::Principal& who, const ChangeRequest& request) override;
+  StatusOr<std::uint64_t> latest_version() override;
 
   Status authorize_watch(const auth::Principal& who) override;
 

@@ -267,12 +267,12 @@ TEST_F(ZoneServiceTest, NotFoundCases) {
   EXPECT_EQ(other.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(other.status().message(), str_cat("record ", svc_id, " not found in zone \"", kMcp, "\""));
   const std::string before = dump_file(path_);
-  EXPECT_EQ(svc_->delete_record(admin_, kMcp, svc_id).code(), StatusCode::kNotFound);
-  EXPECT_EQ(svc_->delete_record(admin_, kSvc, 999999).code(), StatusCode::kNotFound);
+  EXPECT_EQ(svc_->delete_record(admin_, kMcp, svc_id, std::nullopt).code(), StatusCode::kNotFound);
+  EXPECT_EQ(svc_->delete_record(admin_, kSvc, 999999, std::nullopt).code(), StatusCode::kNotFound);
   EXPECT_EQ(svc_->update_record(admin_, {kMcp, svc_id, {"x", "A", "10.0.0.1", {}}}).status().code(),
             StatusCode::kNotFound);
   EXPECT_EQ(svc_->update_zone(admin_, {"nope.example", {.refresh = 10}}).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(svc_->delete_zone(admin_, "nope.example").code(), StatusCode::kNotFound);
+  EXPECT_EQ(svc_->delete_zone(admin_, "nope.example", std::nullopt).code(), StatusCode::kNotFound);
   EXPECT_EQ(add("nope.example", "www", "A", "10.0.0.1").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(dump_file(path_), before);
   EXPECT_TRUE(commits().empty());
@@ -421,7 +421,7 @@ TEST_F(ZoneServiceTest, EachMutationBumpsTheSerialExactlyOnce) {
   EXPECT_EQ(serial(kSvc), ++s);
   ASSERT_TRUE(svc_->update_zone(admin_, {kSvc, {.retry = 900}}).ok());
   EXPECT_EQ(serial(kSvc), s);
-  ASSERT_TRUE(svc_->delete_record(admin_, kSvc, r->id).ok());
+  ASSERT_TRUE(svc_->delete_record(admin_, kSvc, r->id, std::nullopt).ok());
   EXPECT_EQ(serial(kSvc), ++s);
   // A refused mutation does not bump.
   ASSERT_FALSE(add(kSvc, "mcr", "CNAME", "x.example.com").ok());
@@ -437,9 +437,9 @@ TEST_F(ZoneServiceTest, EveryCommittedMutationAppendsOneChange) {
   ASSERT_TRUE(rec.ok());
   auto upd = svc_->update_record(admin_, {"example.com", rec->id, {"web", "A", "10.0.0.2", 60}});
   ASSERT_TRUE(upd.ok());
-  ASSERT_TRUE(svc_->delete_record(admin_, "example.com", rec->id).ok());
+  ASSERT_TRUE(svc_->delete_record(admin_, "example.com", rec->id, std::nullopt).ok());
   ASSERT_TRUE(svc_->update_zone(admin_, {"example.com", {.admin_email = "me@example.com"}}).ok());
-  ASSERT_TRUE(svc_->delete_zone(admin_, "example.com").ok());
+  ASSERT_TRUE(svc_->delete_zone(admin_, "example.com", std::nullopt).ok());
 
   EXPECT_EQ(commits(), (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6}));
   auto changes = changes_after(0);
@@ -510,12 +510,12 @@ ZoneImport example_import();
 
 TEST_F(ZoneServiceTest, ARecreatedZoneStartsAboveItsLastSerialAlsoThroughImport) {
   set_serial(kSvc, 2030010107);  // ahead of today, as after many changes
-  ASSERT_TRUE(svc_->delete_zone(admin_, kSvc).ok());
+  ASSERT_TRUE(svc_->delete_zone(admin_, kSvc, std::nullopt).ok());
   auto again = svc_->create_zone(admin_, {kSvc, {}});
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->serial, 2030010108u);
   // Deleted again, then brought back by an import of a file without a newer serial.
-  ASSERT_TRUE(svc_->delete_zone(admin_, kSvc).ok());
+  ASSERT_TRUE(svc_->delete_zone(admin_, kSvc, std::nullopt).ok());
   ZoneImport in = example_import();
   in.zone = kSvc;
   in.records = {{{"www", "A", "10.0.0.1", 300}, 2}};
@@ -527,7 +527,7 @@ TEST_F(ZoneServiceTest, ARecreatedZoneStartsAboveItsLastSerialAlsoThroughImport)
 }
 
 TEST_F(ZoneServiceTest, DeleteZoneRemovesItsRecords) {
-  ASSERT_TRUE(svc_->delete_zone(admin_, "SVC.mcp.metacircular.net").ok());
+  ASSERT_TRUE(svc_->delete_zone(admin_, "SVC.mcp.metacircular.net", std::nullopt).ok());
   EXPECT_EQ(svc_->list_zones(reader_)->size(), 1u);
   auto snap = store_->read_snapshot();
   ASSERT_TRUE(snap.ok());
@@ -557,7 +557,7 @@ TEST_F(ZoneServiceTest, AuthorizationMatrix) {
     SCOPED_TRACE(p->username);
     EXPECT_TRUE(denied(svc_->create_zone(*p, {"new.example", {}}).status()));
     EXPECT_TRUE(denied(svc_->update_zone(*p, {kSvc, {.refresh = 1}}).status()));
-    EXPECT_TRUE(denied(svc_->delete_zone(*p, kSvc)));
+    EXPECT_TRUE(denied(svc_->delete_zone(*p, kSvc, std::nullopt)));
   }
   // Reads: everyone but the guest.
   for (const Principal* p : {&admin_, &agent_, &metacrypt_, &reader_}) {
@@ -577,11 +577,11 @@ TEST_F(ZoneServiceTest, AuthorizationMatrix) {
     EXPECT_TRUE(denied(add(kSvc, "x", "A", "10.0.0.1", {}, p).status()));
     EXPECT_TRUE(denied(add(kSvc, "bad name!", "A", "nope", {}, p).status()));
     EXPECT_TRUE(denied(svc_->update_record(*p, {kSvc, mcr_id, {"mcr", "A", "10.0.0.1", {}}}).status()));
-    EXPECT_TRUE(denied(svc_->delete_record(*p, kSvc, mcr_id)));
+    EXPECT_TRUE(denied(svc_->delete_record(*p, kSvc, mcr_id, std::nullopt)));
   }
   // A system account changes only its own name, both before and after an update.
   EXPECT_TRUE(denied(add(kSvc, "mcr", "A", "10.0.0.1", {}, &metacrypt_).status()));
-  EXPECT_TRUE(denied(svc_->delete_record(metacrypt_, kSvc, mcr_id)));
+  EXPECT_TRUE(denied(svc_->delete_record(metacrypt_, kSvc, mcr_id, std::nullopt)));
   EXPECT_TRUE(denied(svc_->update_record(metacrypt_, {kSvc, mcr_id, {"metacrypt", "A", "10.0.0.1", {}}}).status()));
   EXPECT_TRUE(
       denied(svc_->update_record(metacrypt_, {kSvc, metacrypt_id, {"mcr", "A", "10.0.0.1", {}}}).status()));
@@ -591,12 +591,12 @@ TEST_F(ZoneServiceTest, AuthorizationMatrix) {
   auto own = add(kSvc, "MetaCrypt", "A", "10.0.0.7", {}, &metacrypt_);
   ASSERT_TRUE(own.ok()) << own.status();
   EXPECT_TRUE(svc_->update_record(metacrypt_, {kSvc, own->id, {"metacrypt", "A", "10.0.0.8", {}}}).ok());
-  EXPECT_TRUE(svc_->delete_record(metacrypt_, kSvc, own->id).ok());
+  EXPECT_TRUE(svc_->delete_record(metacrypt_, kSvc, own->id, std::nullopt).ok());
   // The record admin changes any record, but no zone.
   auto any = add(kSvc, "anything", "A", "10.0.0.9", {}, &agent_);
   ASSERT_TRUE(any.ok()) << any.status();
   EXPECT_TRUE(svc_->update_record(agent_, {kSvc, mcr_id, {"mcr", "A", "10.0.0.10", {}}}).ok());
-  EXPECT_TRUE(svc_->delete_record(agent_, kSvc, any->id).ok());
+  EXPECT_TRUE(svc_->delete_record(agent_, kSvc, any->id, std::nullopt).ok());
   // Admin: everything.
   EXPECT_TRUE(svc_->update_zone(admin_, {kSvc, {.refresh = 1800}}).ok());
 

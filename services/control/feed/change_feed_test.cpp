@@ -29,7 +29,9 @@ class WatchOnlyZones final : public domain::ZoneService {
   StatusOr<domain::Zone> update_zone(const auth::Principal&, const domain::UpdateZone&) override {
     return unimplemented("x");
   }
-  Status delete_zone(const auth::Principal&, std::string_view) override { return unimplemented("x"); }
+  Status delete_zone(const auth::Principal&, std::string_view, domain::ExpectedSerial) override {
+    return unimplemented("x");
+  }
   StatusOr<std::vector<domain::Record>> list_records(const auth::Principal&, const domain::RecordFilter&) override {
     return unimplemented("x");
   }
@@ -42,7 +44,19 @@ class WatchOnlyZones final : public domain::ZoneService {
   StatusOr<domain::Record> update_record(const auth::Principal&, const domain::UpdateRecord&) override {
     return unimplemented("x");
   }
-  Status delete_record(const auth::Principal&, std::string_view, std::int64_t) override { return unimplemented("x"); }
+  Status delete_record(const auth::Principal&, std::string_view, std::int64_t, domain::ExpectedSerial) override {
+    return unimplemented("x");
+  }
+  StatusOr<std::vector<domain::Change>> list_changes(const auth::Principal&, const domain::HistoryQuery&) override {
+    return unimplemented("x");
+  }
+  StatusOr<domain::Change> rollback(const auth::Principal&, const domain::Rollback&) override {
+    return unimplemented("x");
+  }
+  StatusOr<domain::Change> apply_changes(const auth::Principal&, const domain::ChangeRequest&) override {
+    return unimplemented("x");
+  }
+  StatusOr<std::uint64_t> latest_version() override { return unimplemented("x"); }
 };
 
 class FeedTest : public ::testing::Test {

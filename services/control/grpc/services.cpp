@@ -154,7 +154,7 @@ domain::RecordFields fields_of(const Req& req) {
 ::grpc::Status ZoneRpc::DeleteZone(::grpc::ServerContext* ctx, const v1::DeleteZoneRequest* req,
                                    v1::DeleteZoneResponse*) {
   MCNS_GRPC_CALLER(who, ctx);
-  Status s = zones_.delete_zone(who, req->zone());
+  Status s = zones_.delete_zone(who, req->zone(), std::nullopt);
   auth::audit(kApi, who, "delete_zone", str_cat("zone=", req->zone()), s);
   return grpcutil::to_grpc(s);
 }
@@ -256,7 +256,7 @@ domain::RecordFields fields_of(const Req& req) {
 ::grpc::Status RecordRpc::DeleteRecord(::grpc::ServerContext* ctx, const v1::DeleteRecordRequest* req,
                                        v1::DeleteRecordResponse*) {
   MCNS_GRPC_CALLER(who, ctx);
-  Status s = zones_.delete_record(who, req->zone(), req->id());
+  Status s = zones_.delete_record(who, req->zone(), req->id(), std::nullopt);
   auth::audit(kApi, who, "delete_record", str_cat("zone=", req->zone(), " id=", req->id()), s);
   return grpcutil::to_grpc(s);
 }

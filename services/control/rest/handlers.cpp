@@ -95,7 +95,7 @@ Response update_zone(const Call& c) {
 }
 
 Response delete_zone(const Call& c) {
-  Status s = c.zones.delete_zone(*c.who, c.param("zone"));
+  Status s = c.zones.delete_zone(*c.who, c.param("zone"), std::nullopt);
   auth::audit(kApi, *c.who, "delete_zone", zone_target(c.param("zone")), s);
   if (!s.ok()) return error_response(s);
   return no_content();
@@ -154,7 +154,7 @@ Response update_record(const Call& c) {
 Response delete_record(const Call& c) {
   auto id = record_id(c);
   if (!id.ok()) return error_response(id.status());
-  Status s = c.zones.delete_record(*c.who, c.param("zone"), *id);
+  Status s = c.zones.delete_record(*c.who, c.param("zone"), *id, std::nullopt);
   auth::audit(kApi, *c.who, "delete_record", record_target(c.param("zone"), *id), s);
   if (!s.ok()) return error_response(s);
   return no_content();

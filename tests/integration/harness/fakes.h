@@ -103,7 +103,7 @@ class FakeZoneService final : public control::domain::ZoneService {
     if (cmd.soa.refresh) it->second.refresh = static_cast<std::uint32_t>(*cmd.soa.refresh);
     return it->second;
   }
-  Status delete_zone(const Principal& who, std::string_view zone) override {
+  Status delete_zone(const Principal& who, std::string_view zone, control::domain::ExpectedSerial) override {
     if (auto s = enter("delete_zone", who)) return *s;
     return zones_.erase(std::string(zone)) ? ok_status() : not_found("zone not found");
   }
@@ -142,10 +142,26 @@ class FakeZoneService final : public control::domain::ZoneService {
     it->second.value = cmd.fields.value;
     return it->second;
   }
-  Status delete_record(const Principal& who, std::string_view, std::int64_t id) override {
+  Status delete_record(const Principal& who, std::string_view, std::int64_t id,
+                       control::domain::ExpectedSerial) override {
     if (auto s = enter("delete_record", who)) return *s;
     return records_.erase(id) ? ok_status() : not_found("record not found");
   }
+  StatusOr<std::vector<control::domain::Change>> list_changes(const Principal& who,
+                                                              const control::domain::HistoryQuery&) override {
+    if (auto s = enter("list_changes", who)) return *s;
+    return std::vector<control::domain::Change>{};
+  }
+  StatusOr<control::domain::Change> rollback(const Principal& who, const control::domain::Rollback&) override {
+    if (auto s = enter("rollback", who)) return *s;
+    return control::domain::Change{};
+  }
+  StatusOr<control::domain::Change> apply_changes(const Principal& who,
+                                                  const control::domain::ChangeRequest&) override {
+    if (auto s = enter("apply_changes", who)) return *s;
+    return control::domain::Change{};
+  }
+  StatusOr<std::uint64_t> latest_version() override { return std::uint64_t{0}; }
   Status authorize_watch(const Principal& who) override {
     if (auto s = enter("authorize_watch", who)) return *s;
     return who.is_admin() ? ok_status() : permission_denied("not allowed to watch");
