@@ -408,6 +408,7 @@ StatusOr<ControlConfig> load_control(const std::string& path, const Environment&
   MCNS_RETURN_IF_ERROR(r.string("auth", "local_tokens_file", c.auth.local_tokens_file));
   MCNS_RETURN_IF_ERROR(r.list("auth", "record_admins", c.auth.record_admins));
   MCNS_RETURN_IF_ERROR(r.list("sync", "allowed_accounts", c.sync.allowed_accounts));
+  MCNS_RETURN_IF_ERROR(r.integer("history", "keep_days", c.history.keep_days, 0, 36500));
   MCNS_RETURN_IF_ERROR(r.string("metrics", "listen_addr", c.metrics.listen_addr));
   MCNS_RETURN_IF_ERROR(r.string("log", "level", c.log.level));
 

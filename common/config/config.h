@@ -58,6 +58,9 @@ struct ControlConfig {
   struct Sync {
     std::vector<std::string> allowed_accounts = {"mcns-dns"};
   } sync;
+  struct History {  // SPEC 14: kept this long, whatever the sync change log keeps
+    std::uint32_t keep_days = 90;  // 0: forever
+  } history;
   struct Metrics {
     std::string listen_addr = "127.0.0.1:9154";  // empty: no metrics listener
   } metrics;

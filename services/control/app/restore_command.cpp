@@ -86,7 +86,7 @@ Status move_forward(store::Store& db, const Published& published, std::uint32_t 
                *change.add_ops()->mutable_zone_upsert() = store::to_sync_zone(zone);
              }
              zones_moved = zones.size();
-             return tx.append_change("*", change, at).status();
+             return tx.append_change("*", change, at, store::ChangeMeta{"mcns-control restore", "restore"}).status();
            })
       .status();
 }

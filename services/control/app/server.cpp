@@ -136,6 +136,7 @@ int run_server(const config::ControlConfig& config) {
   // The change feed for the frontends' watch streams (SPEC section 8): told after every
   // commit, it reads the change once and wakes every stream.
   feed::FeedOptions feed_options;
+  feed_options.history_keep = std::chrono::hours(24 * config.history.keep_days);
   feed_options.on_latest = [&api_metrics, &fleet](std::uint64_t version) {
     api_metrics.store_version().set(static_cast<double>(version));
     fleet.set_latest(version);

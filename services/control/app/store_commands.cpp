@@ -150,7 +150,7 @@ int run_import(const config::ControlConfig& config, const std::string& zone, con
   const char* sudo_user = std::getenv("SUDO_USER");
   const passwd* pw = ::getpwuid(::getuid());
   std::string os_user = sudo_user && *sudo_user ? sudo_user : pw ? pw->pw_name : std::to_string(::getuid());
-  auth::Principal operator_principal{str_cat("import:", os_user), "", {"admin"}, auth::AccountType::kHuman};
+  auth::Principal operator_principal{str_cat("import:", os_user), "", {"admin"}, auth::AccountType::kHuman, "import"};
   auto result = service.import_zone(operator_principal, *parsed);
   if (!result.ok()) return fail("import", str_cat(file, ": ", result.status().message()));
   // A big import leaves a big WAL; fold it into the database now rather than in the

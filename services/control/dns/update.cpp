@@ -208,6 +208,7 @@ std::uint8_t UpdateHandler::handle(std::span<const std::uint8_t> request, const 
   auth::Principal who;
   who.username = policy ? str_cat("tsig:", policy->key.name) : "unsigned";
   who.account_type = auth::AccountType::kSystem;
+  who.via = "update";
   auto finish = [&](std::uint8_t rcode, std::string_view why) {
     registry_.counter("mcns_update_total", "DNS UPDATE messages to the control's DNS listener, by answer",
                       {{"result", rcode_name(rcode)}})

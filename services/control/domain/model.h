@@ -99,6 +99,7 @@ struct HistoryOp {
   std::string op;  // "add", "remove", "zone"
   Record record{};  // add, remove
   Zone zone{};      // zone
+  bool zone_deleted = false;  // zone: the zone was deleted with all its records
 };
 
 // One committed change of a zone: `version` is the global change version (the one

@@ -77,6 +77,19 @@ void add_record_op(mcns::v1::Change& change, const Zone& zone, const Record& rec
   *rop->mutable_record() = store::to_sync_record(record);
 }
 
+// Who made a change and how it arrived, for the history. `via` overrides the edge's
+// transport for changes that have their own kind (import, rollback).
+store::ChangeMeta meta_of(const auth::Principal& who, std::string_view via = {}) {
+  return store::ChangeMeta{who.username, std::string(via.empty() ? std::string_view(who.via) : via)};
+}
+
+// A conditional write (SPEC 14): the zone must still be at the serial the caller read.
+Status check_expected(const Zone& zone, const ExpectedSerial& expected) {
+  if (!expected || *expected == zone.serial) return ok_status();
+  return failed_precondition(str_cat("zone \"", zone.name, "\" is at serial ", zone.serial, ", not the expected ",
+                                     *expected, ": it changed since it was read; nothing was written"));
+}
+
 Record make_record(const Zone& zone, const ValidRecord& v, Timestamp now) {
   Record r;
   r.zone_id = zone.id;
@@ -170,7 +183,7 @@ StatusOr<Zone> ZoneServiceImpl::create_zone(const auth::Principal& who, const Cr
     ns.created_at = ns.updated_at = at;
     MCNS_ASSIGN_OR_RETURN(ns.id, tx.insert_record(ns));
     add_record_op(change, zone, ns, /*add=*/true);
-    return tx.append_change(zone.name, change, at).status();
+    return tx.append_change(zone.name, change, at, meta_of(who)).status();
   }));
   log::info("zone ", zone.name, " created by ", who.username, " with NS ", zone.primary_ns, " (serial ", zone.serial,
             ", version ", version, ")");
@@ -185,13 +198,14 @@ StatusOr<Zone> ZoneServiceImpl::update_zone(const auth::Principal& who, const Up
   Zone zone;
   MCNS_ASSIGN_OR_RETURN(std::uint64_t version, write([&](WriteTx& tx) -> Status {
     MCNS_ASSIGN_OR_RETURN(zone, require_zone(tx, name));
+    MCNS_RETURN_IF_ERROR(check_expected(zone, cmd.expected_serial));
     if (!apply_soa(soa, zone)) return ok_status();  // nothing to change: not a mutation
     zone.serial = next_serial(zone.serial, today());
     zone.updated_at = at;
     MCNS_RETURN_IF_ERROR(tx.update_zone(zone));
     mcns::v1::Change change;
     add_zone_upsert(change, zone);
-    return tx.append_change(zone.name, change, at).status();
+    return tx.append_change(zone.name, change, at, meta_of(who)).status();
   }));
   if (version != 0)
     log::info("zone ", zone.name, " SOA updated by ", who.username, " (serial ", zone.serial, ", version ", version,
@@ -206,12 +220,13 @@ Status ZoneServiceImpl::delete_zone(const auth::Principal& who, std::string_view
   const Timestamp at = now();
   MCNS_ASSIGN_OR_RETURN(std::uint64_t version, write([&](WriteTx& tx) -> Status {
     MCNS_ASSIGN_OR_RETURN(Zone zone, require_zone(tx, name));
+    MCNS_RETURN_IF_ERROR(check_expected(zone, expected_serial));
     MCNS_RETURN_IF_ERROR(tx.delete_zone(zone.id));
     // Secondaries remember this serial: a zone created again under the name starts above it.
     MCNS_RETURN_IF_ERROR(tx.raise_serial_floor(zone.name, zone.serial));
     mcns::v1::Change change;
     change.add_ops()->set_zone_delete(zone.name);
-    return tx.append_change(zone.name, change, at).status();
+    return tx.append_change(zone.name, change, at, meta_of(who)).status();
   }));
   log::info("zone ", name, " deleted by ", who.username, " (version ", version, ")");
   return ok_status();
@@ -268,6 +283,7 @@ StatusOr<Record> ZoneServiceImpl::create_record(const auth::Principal& who, cons
   Zone zone;
   MCNS_ASSIGN_OR_RETURN(std::uint64_t version, write([&](WriteTx& tx) -> Status {
     MCNS_ASSIGN_OR_RETURN(zone, require_zone(tx, zone_name));
+    MCNS_RETURN_IF_ERROR(check_expected(zone, cmd.expected_serial));
     MCNS_RETURN_IF_ERROR(check_conflicts(tx, zone, valid, /*exclude_id=*/0));
     record = make_record(zone, valid, at);
     MCNS_ASSIGN_OR_RETURN(record.id, tx.insert_record(record));
@@ -277,7 +293,7 @@ StatusOr<Record> ZoneServiceImpl::create_record(const auth::Principal& who, cons
     mcns::v1::Change change;
     add_zone_upsert(change, zone);
     add_record_op(change, zone, record, /*add=*/true);
-    return tx.append_change(zone.name, change, at).status();
+    return tx.append_change(zone.name, change, at, meta_of(who)).status();
   }));
   log::info("zone ", zone.name, ": record ", record.id, " created (", describe(record.name, record.type, record.value),
             " ttl ", record.ttl, ") by ", who.username, " (serial ", zone.serial, ", version ", version, ")");
@@ -295,6 +311,7 @@ StatusOr<Record> ZoneServiceImpl::update_record(const auth::Principal& who, cons
   Zone zone;
   MCNS_ASSIGN_OR_RETURN(std::uint64_t version, write([&](WriteTx& tx) -> Status {
     MCNS_ASSIGN_OR_RETURN(zone, require_zone(tx, zone_name));
+    MCNS_RETURN_IF_ERROR(check_expected(zone, cmd.expected_serial));
     MCNS_ASSIGN_OR_RETURN(std::optional<Record> found, tx.find_record(zone.id, cmd.id));
     if (!found) return record_not_found(zone_name, cmd.id);
     old_record = *found;
@@ -317,7 +334,7 @@ StatusOr<Record> ZoneServiceImpl::update_record(const auth::Principal& who, cons
     add_zone_upsert(change, zone);
     add_record_op(change, zone, old_record, /*add=*/false);
     add_record_op(change, zone, record, /*add=*/true);
-    return tx.append_change(zone.name, change, at).status();
+    return tx.append_change(zone.name, change, at, meta_of(who)).status();
   }));
   if (version != 0)
     log::info("zone ", zone.name, ": record ", record.id, " updated (",
@@ -336,6 +353,7 @@ Status ZoneServiceImpl::delete_record(const auth::Principal& who, std::string_vi
   Zone zone;
   MCNS_ASSIGN_OR_RETURN(std::uint64_t version, write([&](WriteTx& tx) -> Status {
     MCNS_ASSIGN_OR_RETURN(zone, require_zone(tx, zone_name));
+    MCNS_RETURN_IF_ERROR(check_expected(zone, expected_serial));
     MCNS_ASSIGN_OR_RETURN(std::optional<Record> found, tx.find_record(zone.id, id));
     if (!found) return record_not_found(zone_name, id);
     record = *std::move(found);
@@ -347,22 +365,13 @@ Status ZoneServiceImpl::delete_record(const auth::Principal& who, std::string_vi
     mcns::v1::Change change;
     add_zone_upsert(change, zone);
     add_record_op(change, zone, record, /*add=*/false);
-    return tx.append_change(zone.name, change, at).status();
+    return tx.append_change(zone.name, change, at, meta_of(who)).status();
   }));
   log::info("zone ", zone.name, ": record ", record.id, " deleted (", describe(record.name, record.type, record.value),
             ") by ", who.username, " (serial ", zone.serial, ", version ", version, ")");
   return ok_status();
 }
 
-StatusOr<std::vector<Change>> ZoneServiceImpl::list_changes(const auth::Principal&, const HistoryQuery&) {
-  return unimplemented("history is not built yet");
-}
-StatusOr<Change> ZoneServiceImpl::rollback(const auth::Principal&, const Rollback&) {
-  return unimplemented("rollback is not built yet");
-}
-StatusOr<Change> ZoneServiceImpl::apply_changes(const auth::Principal&, const ChangeRequest&) {
-  return unimplemented("batches are not built yet");
-}
 StatusOr<std::uint64_t> ZoneServiceImpl::latest_version() { return store_.latest_version(); }
 
 Status ZoneServiceImpl::authorize_watch(const auth::Principal& who) { return authz_.can_watch(who); }
@@ -492,7 +501,7 @@ StatusOr<ImportResult> ZoneServiceImpl::import_zone(const auth::Principal& who, 
     result.removed = removed.size();
     result.updated = updated.size();
     result.zone = zone;
-    return tx.append_change(zone.name, change, at).status();
+    return tx.append_change(zone.name, change, at, meta_of(who, "import")).status();
   }));
   log::info("zone ", zone_name, " imported by ", who.username, ": ", result.created ? "created, " : "", result.added,
             " added, ", result.removed, " removed, ", result.updated, " updated, ", result.unchanged,
@@ -637,12 +646,332 @@ StatusOr<BatchResult> ZoneServiceImpl::apply_batch(const auth::Principal& who, c
     add_zone_upsert(change, zone);
     for (const mcns::v1::ChangeOp& op : record_ops.ops()) *change.add_ops() = op;
     result.zone = zone;
-    return tx.append_change(zone.name, change, at).status();
+    return tx.append_change(zone.name, change, at, meta_of(who)).status();
   }));
   if (result.version != 0)
     log::info("zone ", zone_name, ": batch of ", ops.size(), " operation(s) by ", who.username, ": ", result.added,
               " added, ", result.removed, " removed, ", result.updated, " updated, ", result.skipped,
               " skipped (serial ", result.zone.serial, ", version ", result.version, ")");
+  return result;
+}
+
+}  // namespace mcns::control::domain
+
+// ---- change control (SPEC 14) ----
+
+namespace mcns::control::domain {
+namespace {
+
+Record record_of(const mcns::v1::SyncRecord& r, std::int64_t zone_id) {
+  Record out;
+  out.id = r.id();
+  out.zone_id = zone_id;
+  out.name = r.name();
+  out.type = r.type();
+  out.value = r.value();
+  out.ttl = r.ttl();
+  return out;
+}
+
+Zone zone_of(const mcns::v1::SyncZone& z) {
+  Zone out;
+  out.name = z.name();
+  out.primary_ns = z.primary_ns();
+  out.admin_email = z.admin_email();
+  out.refresh = z.refresh();
+  out.retry = z.retry();
+  out.expire = z.expire();
+  out.minimum_ttl = z.minimum_ttl();
+  out.serial = z.serial();
+  return out;
+}
+
+Change change_of(const store::HistoryEntry& e) {
+  Change c;
+  c.version = e.version;
+  c.serial = e.serial;
+  c.time = e.created_at;
+  c.user = e.user;
+  c.via = e.via;
+  for (const mcns::v1::ChangeOp& op : e.change.ops()) {
+    HistoryOp h;
+    if (op.has_zone_upsert()) {
+      h.op = "zone";
+      h.zone = zone_of(op.zone_upsert());
+    } else if (op.has_zone_delete()) {
+      h.op = "zone";
+      h.zone.name = op.zone_delete();
+      h.zone.serial = e.serial;
+      h.zone_deleted = true;
+    } else if (op.has_record_add()) {
+      h.op = "add";
+      h.record = record_of(op.record_add().record(), 0);
+    } else if (op.has_record_remove()) {
+      h.op = "remove";
+      h.record = record_of(op.record_remove().record(), 0);
+    } else {
+      continue;
+    }
+    c.ops.push_back(std::move(h));
+  }
+  return c;
+}
+
+using RecordKey = std::tuple<std::string, std::string, std::string>;  // name, type, value
+
+}  // namespace
+
+StatusOr<std::vector<Change>> ZoneServiceImpl::list_changes(const auth::Principal& who, const HistoryQuery& query) {
+  MCNS_RETURN_IF_ERROR(authz_.can_read(who));
+  MCNS_ASSIGN_OR_RETURN(std::string zone_name, dns::canonical_zone_name(query.zone));
+  if (query.limit && *query.limit < 0) return invalid_argument("limit must not be negative");
+  std::vector<Change> out;
+  MCNS_RETURN_IF_ERROR(store_.read([&](ReadTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(Zone zone, require_zone(tx, zone_name));
+    std::optional<std::size_t> limit;
+    if (query.limit) limit = static_cast<std::size_t>(*query.limit);
+    MCNS_ASSIGN_OR_RETURN(std::vector<store::HistoryEntry> entries,
+                          tx.zone_history(zone.name, query.after_serial, limit));
+    out.reserve(entries.size());
+    for (const store::HistoryEntry& e : entries) out.push_back(change_of(e));
+    return ok_status();
+  }));
+  return out;
+}
+
+StatusOr<Change> ZoneServiceImpl::rollback(const auth::Principal& who, const Rollback& cmd) {
+  MCNS_RETURN_IF_ERROR(authz_.can_write_zones(who));
+  MCNS_ASSIGN_OR_RETURN(std::string zone_name, dns::canonical_zone_name(cmd.zone));
+  const Timestamp at = now();
+  Change result;
+  MCNS_ASSIGN_OR_RETURN(result.version, write([&](WriteTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(Zone zone, require_zone(tx, zone_name));
+    MCNS_RETURN_IF_ERROR(check_expected(zone, cmd.expected_serial));
+    result.serial = zone.serial;
+    MCNS_ASSIGN_OR_RETURN(std::vector<store::HistoryEntry> history, tx.zone_history(zone.name));
+    std::size_t target = history.size();
+    for (std::size_t i = 0; i < history.size(); ++i)
+      if (history[i].serial == cmd.to_serial) target = i;
+    if (target == history.size())
+      return not_found(str_cat("serial ", cmd.to_serial, " of zone \"", zone.name,
+                               "\" is not in the history (it never existed, or it is older than [history] keep_days)"));
+
+    // The records as of the target: today's, with every later change undone, newest first.
+    MCNS_ASSIGN_OR_RETURN(std::vector<Record> current, tx.list_records(zone.id));
+    std::map<RecordKey, std::uint32_t> wanted;  // -> ttl
+    for (const Record& r : current) wanted[RecordKey{r.name, r.type, r.value}] = r.ttl;
+    for (std::size_t i = history.size(); i-- > target + 1;) {
+      const auto& ops = history[i].change.ops();
+      for (auto op = ops.rbegin(); op != ops.rend(); ++op) {
+        if (op->has_zone_delete())
+          return failed_precondition(str_cat("zone \"", zone.name, "\" was deleted and created again after serial ",
+                                             cmd.to_serial, ": roll back to a serial after that"));
+        if (op->has_record_add()) {
+          const auto& r = op->record_add().record();
+          wanted.erase(RecordKey{r.name(), r.type(), r.value()});
+        } else if (op->has_record_remove()) {
+          const auto& r = op->record_remove().record();
+          wanted[RecordKey{r.name(), r.type(), r.value()}] = r.ttl();
+        }
+      }
+    }
+
+    mcns::v1::Change record_ops;
+    std::set<RecordKey> kept;
+    for (const Record& r : current) {
+      RecordKey key{r.name, r.type, r.value};
+      auto it = wanted.find(key);
+      if (it == wanted.end()) {
+        MCNS_RETURN_IF_ERROR(tx.delete_record(r.id));
+        add_record_op(record_ops, zone, r, /*add=*/false);
+        continue;
+      }
+      kept.insert(key);
+      if (it->second != r.ttl) {
+        Record changed = r;
+        changed.ttl = it->second;
+        changed.updated_at = at;
+        MCNS_RETURN_IF_ERROR(tx.update_record(changed));
+        add_record_op(record_ops, zone, r, /*add=*/false);
+        add_record_op(record_ops, zone, changed, /*add=*/true);
+      }
+    }
+    for (const auto& [key, ttl] : wanted) {
+      if (kept.contains(key)) continue;
+      Record r;
+      r.zone_id = zone.id;
+      std::tie(r.name, r.type, r.value) = key;
+      r.ttl = ttl;
+      r.created_at = r.updated_at = at;
+      MCNS_ASSIGN_OR_RETURN(r.id, tx.insert_record(r));
+      add_record_op(record_ops, zone, r, /*add=*/true);
+    }
+    if (record_ops.ops_size() == 0) return ok_status();  // already those records: not a mutation
+    zone.serial = next_serial(zone.serial, today());
+    zone.updated_at = at;
+    MCNS_RETURN_IF_ERROR(tx.update_zone(zone));
+    mcns::v1::Change change;
+    add_zone_upsert(change, zone);
+    for (const mcns::v1::ChangeOp& op : record_ops.ops()) *change.add_ops() = op;
+    MCNS_ASSIGN_OR_RETURN(std::uint64_t version, tx.append_change(zone.name, change, at, meta_of(who, "rollback")));
+    store::HistoryEntry entry{version, zone.serial, zone.name, at, who.username, "rollback", std::move(change)};
+    result = change_of(entry);
+    return ok_status();
+  }));
+  if (result.version != 0)
+    log::info("zone ", zone_name, " rolled back to serial ", cmd.to_serial, " by ", who.username, " (serial ",
+              result.serial, ", version ", result.version, ")");
+  return result;
+}
+
+StatusOr<Change> ZoneServiceImpl::apply_changes(const auth::Principal& who, const ChangeRequest& request) {
+  MCNS_RETURN_IF_ERROR(authz_.can_write_some_records(who));
+  MCNS_ASSIGN_OR_RETURN(std::string zone_name, dns::canonical_zone_name(request.zone));
+  if (request.ops.empty()) return invalid_argument("ops: at least one operation is required");
+  constexpr std::size_t kMaxOps = 10000;
+  if (request.ops.size() > kMaxOps) return invalid_argument(str_cat("ops: at most ", kMaxOps, " operations per batch"));
+
+  // Everything that can be checked without the database, per op, before the transaction.
+  struct Checked {
+    ValidRecord record;                // kAdd, kRemoveMatch: the record; kReplace: name and type
+    std::vector<ValidRecord> records;  // kReplace
+  };
+  std::vector<Checked> checked(request.ops.size());
+  for (std::size_t i = 0; i < request.ops.size(); ++i) {
+    const ChangeRequestOp& op = request.ops[i];
+    auto where = [&](const Status& s) { return Status(s.code(), str_cat("operation ", i + 1, ": ", s.message())); };
+    switch (op.kind) {
+      case ChangeOpKind::kAdd:
+      case ChangeOpKind::kRemoveMatch: {
+        auto v = validate_record(zone_name, op.record);
+        if (!v.ok()) return where(v.status());
+        checked[i].record = *std::move(v);
+        break;
+      }
+      case ChangeOpKind::kReplace: {
+        auto name = dns::canonical_record_name(op.record.name, zone_name);
+        if (!name.ok()) return where(name.status());
+        auto type = record_type(op.record.type);
+        if (!type.ok()) return where(type.status());
+        checked[i].record.name = *name;
+        checked[i].record.type = *type;
+        std::set<std::string> values;
+        for (const RecordFields& in : op.records) {
+          RecordFields f = in;
+          f.name = op.record.name;
+          f.type = op.record.type;
+          auto v = validate_record(zone_name, f);
+          if (!v.ok()) return where(v.status());
+          if (!values.insert(v->value).second)
+            return where(invalid_argument(str_cat("duplicate value \"", v->value, "\"")));
+          checked[i].records.push_back(*std::move(v));
+        }
+        break;
+      }
+      case ChangeOpKind::kRemoveId:
+        if (op.id <= 0) return where(invalid_argument("remove: a record id (or name, type and value) is required"));
+        break;
+    }
+    if (op.kind != ChangeOpKind::kRemoveId) {
+      Status s = authz_.can_write_record(who, checked[i].record.name);
+      if (!s.ok()) return where(s);
+    }
+  }
+
+  const Timestamp at = now();
+  Change result;
+  MCNS_ASSIGN_OR_RETURN(result.version, write([&](WriteTx& tx) -> Status {
+    MCNS_ASSIGN_OR_RETURN(Zone zone, require_zone(tx, zone_name));
+    MCNS_RETURN_IF_ERROR(check_expected(zone, request.expected_serial));
+    result.serial = zone.serial;
+    mcns::v1::Change record_ops;
+    auto remove = [&](const Record& r) -> Status {
+      MCNS_RETURN_IF_ERROR(tx.delete_record(r.id));
+      add_record_op(record_ops, zone, r, /*add=*/false);
+      return ok_status();
+    };
+    auto insert = [&](const ValidRecord& v) -> Status {
+      MCNS_RETURN_IF_ERROR(check_conflicts(tx, zone, v, /*exclude_id=*/0));
+      Record r = make_record(zone, v, at);
+      MCNS_ASSIGN_OR_RETURN(r.id, tx.insert_record(r));
+      add_record_op(record_ops, zone, r, /*add=*/true);
+      return ok_status();
+    };
+    for (std::size_t i = 0; i < request.ops.size(); ++i) {
+      const ChangeRequestOp& op = request.ops[i];
+      const Checked& c = checked[i];
+      auto where = [&](const Status& s) { return Status(s.code(), str_cat("operation ", i + 1, ": ", s.message())); };
+      Status s;
+      switch (op.kind) {
+        case ChangeOpKind::kAdd:
+          s = insert(c.record);
+          break;
+        case ChangeOpKind::kRemoveId: {
+          auto found = tx.find_record(zone.id, op.id);
+          if (!found.ok()) return found.status();
+          if (!*found) {
+            s = record_not_found(zone.name, op.id);
+            break;
+          }
+          s = authz_.can_write_record(who, (*found)->name);
+          if (s.ok()) s = remove(**found);
+          break;
+        }
+        case ChangeOpKind::kRemoveMatch: {
+          auto found = tx.list_records(zone.id, c.record.name, c.record.type->mnemonic);
+          if (!found.ok()) return found.status();
+          s = not_found(str_cat("no record ", describe(c.record.name, c.record.type->mnemonic, c.record.value),
+                                " in zone \"", zone.name, "\""));
+          for (const Record& r : *found)
+            if (r.value == c.record.value) s = remove(r);
+          break;
+        }
+        case ChangeOpKind::kReplace: {
+          auto found = tx.list_records(zone.id, c.record.name, c.record.type->mnemonic);
+          if (!found.ok()) return found.status();
+          std::map<std::string, const ValidRecord*> wanted;
+          for (const ValidRecord& v : c.records) wanted[v.value] = &v;
+          for (const Record& r : *found) {
+            auto it = wanted.find(r.value);
+            if (it == wanted.end()) {
+              if (s = remove(r); !s.ok()) break;
+            } else {
+              if (it->second->ttl != r.ttl) {
+                Record changed = r;
+                changed.ttl = it->second->ttl;
+                changed.updated_at = at;
+                if (s = tx.update_record(changed); !s.ok()) break;
+                add_record_op(record_ops, zone, r, /*add=*/false);
+                add_record_op(record_ops, zone, changed, /*add=*/true);
+              }
+              wanted.erase(it);
+            }
+          }
+          for (const auto& [value, v] : wanted) {
+            if (!s.ok()) break;
+            s = insert(*v);
+          }
+          break;
+        }
+      }
+      if (!s.ok()) return where(s);
+    }
+    if (record_ops.ops_size() == 0) return ok_status();  // nothing changed: not a mutation
+    zone.serial = next_serial(zone.serial, today());
+    zone.updated_at = at;
+    MCNS_RETURN_IF_ERROR(tx.update_zone(zone));
+    mcns::v1::Change change;
+    add_zone_upsert(change, zone);
+    for (const mcns::v1::ChangeOp& op : record_ops.ops()) *change.add_ops() = op;
+    store::ChangeMeta meta = meta_of(who);
+    MCNS_ASSIGN_OR_RETURN(std::uint64_t version, tx.append_change(zone.name, change, at, meta));
+    store::HistoryEntry entry{version, zone.serial, zone.name, at, meta.user, meta.via, std::move(change)};
+    result = change_of(entry);
+    return ok_status();
+  }));
+  if (result.version != 0)
+    log::info("zone ", zone_name, ": batch of ", request.ops.size(), " operation(s) by ", who.username, " (serial ",
+              result.serial, ", version ", result.version, ")");
   return result;
 }
 

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <latch>
+#include <set>
+#include <tuple>
 #include <mutex>
 #include <thread>
 
@@ -812,6 +815,219 @@ TEST_F(ZoneServiceTest, BatchUsesTheAccountMatrixUnlessTheCallerAuthorizedItself
   auto ok = svc_->apply_batch(tsig, cmd, BatchAuthorization::kPreAuthorizedByCaller);
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ok->added, 1u);
+}
+
+// ---- change control (SPEC 14) ----
+
+using RecordSet = std::set<std::tuple<std::string, std::string, std::string, std::uint32_t>>;
+
+RecordSet record_set(const std::vector<Record>& records) {
+  RecordSet out;
+  for (const Record& r : records) out.emplace(r.name, r.type, r.value, r.ttl);
+  return out;
+}
+
+TEST_F(ZoneServiceTest, HistoryListsEveryChangeWithItsAuthorAndVia) {
+  Principal rest = admin_;
+  rest.via = "rest";
+  Principal grpc = agent_;
+  grpc.via = "grpc";
+  const std::uint32_t before = serial(kSvc);
+  auto a = svc_->create_record(rest, CreateRecord{kSvc, RecordFields{"h1", "A", "10.0.0.1", 60}});
+  ASSERT_TRUE(a.ok()) << a.status();
+  auto b = svc_->update_record(grpc, UpdateRecord{kSvc, a->id, RecordFields{"h1", "A", "10.0.0.2", 60}});
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_TRUE(svc_->delete_record(rest, kSvc, a->id, std::nullopt).ok());
+
+  auto history = svc_->list_changes(reader_, HistoryQuery{kSvc, before, std::nullopt});
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->size(), 3u);
+  const Change& created = (*history)[0];
+  EXPECT_EQ(created.user, "root");
+  EXPECT_EQ(created.via, "rest");
+  EXPECT_EQ(created.serial, before + 1);
+  ASSERT_EQ(created.ops.size(), 2u);
+  EXPECT_EQ(created.ops[0].op, "zone");
+  EXPECT_EQ(created.ops[0].zone.serial, before + 1);
+  EXPECT_EQ(created.ops[1].op, "add");
+  EXPECT_EQ(created.ops[1].record.value, "10.0.0.1");
+  const Change& updated = (*history)[1];
+  EXPECT_EQ(updated.user, "mcp-agent");
+  EXPECT_EQ(updated.via, "grpc");
+  ASSERT_EQ(updated.ops.size(), 3u);
+  EXPECT_EQ(updated.ops[1].op, "remove");
+  EXPECT_EQ(updated.ops[1].record.value, "10.0.0.1");
+  EXPECT_EQ(updated.ops[2].op, "add");
+  EXPECT_EQ(updated.ops[2].record.value, "10.0.0.2");
+  EXPECT_EQ((*history)[2].ops[1].op, "remove");
+  EXPECT_LT(created.version, updated.version);
+
+  auto limited = svc_->list_changes(reader_, HistoryQuery{kSvc, before, 2});
+  ASSERT_TRUE(limited.ok());
+  ASSERT_EQ(limited->size(), 2u);
+  EXPECT_EQ((*limited)[1].version, updated.version);
+  auto after = svc_->list_changes(reader_, HistoryQuery{kSvc, before + 2, std::nullopt});
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ(svc_->list_changes(reader_, HistoryQuery{"nope.example", {}, {}}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(svc_->list_changes(guest_, HistoryQuery{kSvc, {}, {}}).status().code(), StatusCode::kPermissionDenied);
+}
+
+TEST_F(ZoneServiceTest, HistorySurvivesCompactionAndIsPrunedByAge) {
+  const std::uint32_t before = serial(kSvc);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(add(kSvc, str_cat("c", i), "A", "10.0.0.9").ok());
+  ASSERT_TRUE(store_->compact_change_log(0).ok());
+  auto history = svc_->list_changes(admin_, HistoryQuery{kSvc, before, {}});
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), 5u);
+  // Entries are dated 2026-11-29 by the fake clock: a cut a day later removes them all.
+  auto pruned = store_->prune_history(Timestamp{std::chrono::sys_days{std::chrono::year{2026} / 11 / 30}});
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_GE(*pruned, 5u);
+  EXPECT_TRUE(svc_->list_changes(admin_, HistoryQuery{kSvc, before, {}})->empty());
+}
+
+TEST_F(ZoneServiceTest, RollbackRestoresTheRecordsOfASerialInOneNewChange) {
+  ASSERT_TRUE(add(kSvc, "keep", "A", "10.0.0.1").ok());
+  const std::uint32_t target = serial(kSvc);
+  auto at_target = svc_->list_records(admin_, RecordFilter{kSvc});
+  ASSERT_TRUE(at_target.ok());
+  // Twenty mixed changes: adds, TTL and value updates, deletes, a CNAME.
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 8; ++i) {
+    auto r = add(kSvc, str_cat("n", i), "A", str_cat("10.1.0.", i));
+    ASSERT_TRUE(r.ok()) << r.status();
+    ids.push_back(r->id);
+  }
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(svc_->update_record(admin_, UpdateRecord{kSvc, ids[i], RecordFields{str_cat("n", i), "A",
+                                                                                    str_cat("10.2.0.", i), 120}})
+                    .ok());
+  for (int i = 4; i < 8; ++i) ASSERT_TRUE(svc_->delete_record(admin_, kSvc, ids[i], std::nullopt).ok());
+  auto keep = svc_->list_records(admin_, RecordFilter{kSvc, std::string("keep"), std::nullopt});
+  ASSERT_EQ(keep->size(), 1u);
+  ASSERT_TRUE(svc_->delete_record(admin_, kSvc, keep->front().id, std::nullopt).ok());
+  ASSERT_TRUE(add(kSvc, "alias", "CNAME", "n0").ok());
+  ASSERT_TRUE(add(kSvc, "t", "TXT", "\"x\"").ok());
+  ASSERT_TRUE(add(kSvc, "keep", "AAAA", "2001:db8::1").ok());
+  const std::uint32_t before_rollback = serial(kSvc);
+
+  EXPECT_EQ(svc_->rollback(agent_, Rollback{kSvc, target, {}}).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(svc_->rollback(admin_, Rollback{kSvc, 1234, {}}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(svc_->rollback(admin_, Rollback{kSvc, target, before_rollback - 1}).status().code(),
+            StatusCode::kFailedPrecondition);
+  const std::size_t commits_before = commits().size();
+  auto done = svc_->rollback(admin_, Rollback{kSvc, target, before_rollback});
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->via, "rollback");
+  EXPECT_EQ(done->serial, before_rollback + 1);
+  EXPECT_EQ(serial(kSvc), before_rollback + 1);
+  EXPECT_EQ(commits().size(), commits_before + 1);
+  EXPECT_EQ(record_set(*svc_->list_records(admin_, RecordFilter{kSvc})), record_set(*at_target));
+  auto last = svc_->list_changes(admin_, HistoryQuery{kSvc, before_rollback, {}});
+  ASSERT_EQ(last->size(), 1u);
+  EXPECT_EQ(last->front().via, "rollback");
+  EXPECT_EQ(last->front().user, "root");
+  // Rolling back to where the zone already is changes nothing.
+  auto again = svc_->rollback(admin_, Rollback{kSvc, target, {}});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->version, 0u);
+  EXPECT_EQ(serial(kSvc), before_rollback + 1);
+}
+
+TEST_F(ZoneServiceTest, ConditionalWritesNeedTheCurrentSerial) {
+  const std::uint32_t now_serial = serial(kSvc);
+  CreateRecord stale{kSvc, RecordFields{"c1", "A", "10.0.0.1", {}}, now_serial - 1};
+  auto refused = svc_->create_record(admin_, stale);
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("not the expected"), std::string::npos);
+  EXPECT_EQ(serial(kSvc), now_serial);
+  CreateRecord fresh{kSvc, RecordFields{"c1", "A", "10.0.0.1", {}}, now_serial};
+  auto made = svc_->create_record(admin_, fresh);
+  ASSERT_TRUE(made.ok()) << made.status();
+  EXPECT_EQ(svc_->update_record(admin_, UpdateRecord{kSvc, made->id, RecordFields{"c1", "A", "10.0.0.2", {}},
+                                                     now_serial})
+                .status()
+                .code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(svc_->delete_record(admin_, kSvc, made->id, now_serial).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(svc_->update_zone(admin_, UpdateZone{kSvc, SoaFields{.refresh = 7200}, now_serial}).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(svc_->delete_zone(admin_, kSvc, now_serial).code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(svc_->delete_record(admin_, kSvc, made->id, now_serial + 1).ok());
+}
+
+TEST_F(ZoneServiceTest, ConditionalWritesRacingOnOneSerialLetExactlyOneWin) {
+  const std::uint32_t s = serial(kSvc);
+  constexpr int kRacers = 8;
+  std::latch start(kRacers);
+  std::atomic<int> won{0}, lost{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kRacers; ++i)
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      auto r = svc_->create_record(admin_, CreateRecord{kSvc, RecordFields{str_cat("race", i), "A", "10.0.0.1", {}}, s});
+      if (r.ok()) ++won;
+      else if (r.status().code() == StatusCode::kFailedPrecondition) ++lost;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(lost.load(), kRacers - 1);
+}
+
+ChangeRequestOp add_op(std::string name, std::string type, std::string value) {
+  return ChangeRequestOp{ChangeOpKind::kAdd, RecordFields{std::move(name), std::move(type), std::move(value), {}}};
+}
+
+TEST_F(ZoneServiceTest, ChangeBatchIsAllOrNothingWithOneSerialBump) {
+  const std::uint32_t before = serial(kSvc);
+  auto records_before = record_set(*svc_->list_records(admin_, RecordFilter{kSvc}));
+  // One invalid op (a bad address) anywhere: nothing written.
+  ChangeRequest bad{kSvc, {add_op("b1", "A", "10.0.0.1"), add_op("b2", "A", "10.0.0.300")}};
+  auto refused = svc_->apply_changes(admin_, bad);
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("operation 2"), std::string::npos) << refused.status();
+  // A CNAME conflict found inside the transaction: nothing written either.
+  ChangeRequest conflict{kSvc, {add_op("c1", "A", "10.0.0.1"), add_op("c1", "CNAME", "other")}};
+  EXPECT_EQ(svc_->apply_changes(admin_, conflict).status().code(), StatusCode::kAlreadyExists);
+  ChangeRequest missing{kSvc, {add_op("m1", "A", "10.0.0.1"),
+                               ChangeRequestOp{ChangeOpKind::kRemoveId, {}, 999999, {}}}};
+  EXPECT_EQ(svc_->apply_changes(admin_, missing).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(serial(kSvc), before);
+  EXPECT_EQ(record_set(*svc_->list_records(admin_, RecordFilter{kSvc})), records_before);
+
+  ChangeRequest fifty{kSvc, {}};
+  for (int i = 0; i < 50; ++i) fifty.ops.push_back(add_op(str_cat("bulk", i), "A", str_cat("10.3.0.", i)));
+  auto done = svc_->apply_changes(agent_, fifty);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->serial, before + 1);
+  EXPECT_EQ(done->ops.size(), 51u);  // the zone op and 50 adds
+  EXPECT_EQ(serial(kSvc), before + 1);
+  EXPECT_EQ(svc_->list_changes(admin_, HistoryQuery{kSvc, before, {}})->size(), 1u);
+
+  // remove by id, by value, replace an RRset.
+  auto bulk0 = svc_->list_records(admin_, RecordFilter{kSvc, std::string("bulk0"), std::nullopt});
+  ChangeRequestOp replace{ChangeOpKind::kReplace, RecordFields{"bulk2", "A", "", {}}, 0,
+                          {RecordFields{"", "", "10.9.9.1", 60}, RecordFields{"", "", "10.9.9.2", 60}}};
+  ChangeRequest mixed{kSvc,
+                      {ChangeRequestOp{ChangeOpKind::kRemoveId, {}, bulk0->front().id, {}},
+                       ChangeRequestOp{ChangeOpKind::kRemoveMatch, RecordFields{"bulk1", "A", "10.3.0.1", {}}, 0, {}},
+                       replace},
+                      before + 1};
+  auto m = svc_->apply_changes(admin_, mixed);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->serial, before + 2);
+  EXPECT_TRUE(svc_->list_records(admin_, RecordFilter{kSvc, std::string("bulk0"), std::nullopt})->empty());
+  EXPECT_TRUE(svc_->list_records(admin_, RecordFilter{kSvc, std::string("bulk1"), std::nullopt})->empty());
+  EXPECT_EQ(record_set(*svc_->list_records(admin_, RecordFilter{kSvc, std::string("bulk2"), std::nullopt})),
+            (RecordSet{{"bulk2", "A", "10.9.9.1", 60}, {"bulk2", "A", "10.9.9.2", 60}}));
+  // The same batch with the now stale serial: 412, nothing written.
+  EXPECT_EQ(svc_->apply_changes(admin_, mixed).status().code(), StatusCode::kFailedPrecondition);
+  // Per-op authorization: metacrypt may only write its own names.
+  EXPECT_EQ(svc_->apply_changes(metacrypt_, ChangeRequest{kSvc, {add_op("other", "A", "10.0.0.1")}}).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(svc_->apply_changes(reader_, ChangeRequest{kSvc, {add_op("x", "A", "10.0.0.1")}}).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(svc_->apply_changes(admin_, ChangeRequest{kSvc, {}}).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -577,6 +577,12 @@ void ChangeFeed::run() {
       auto removed = store_.compact_change_log(options_.keep_log);
       if (!removed.ok()) log::warn("feed: change-log compaction failed: ", removed.status().to_string());
       else if (*removed > 0) log::info("feed: compacted the change log: ", *removed, " old rows removed");
+      if (options_.history_keep.count() > 0) {
+        auto cut = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now() - options_.history_keep);
+        auto pruned = store_.prune_history(cut);
+        if (!pruned.ok()) log::warn("feed: history pruning failed: ", pruned.status().to_string());
+        else if (*pruned > 0) log::info("feed: removed ", *pruned, " history entries older than [history] keep_days");
+      }
     }
   }
 }

@@ -42,6 +42,9 @@ struct FeedOptions {
   std::chrono::milliseconds heartbeat_interval{5000};
   std::size_t keep_log = 100000;                // change-log rows kept by compaction
   std::chrono::milliseconds compact_interval{60000};
+  // History entries (SPEC 14) older than this are removed at each compaction; 0 keeps
+  // them forever. Independent of keep_log.
+  std::chrono::hours history_keep{24 * 90};
   // A frontend that has not taken a message for this long is cut off (it resyncs when it
   // reads again); it must not pin a snapshot's memory forever.
   std::chrono::milliseconds stall_timeout{60000};

@@ -122,7 +122,7 @@ class FeedTest : public ::testing::Test {
             op->set_zone(name);
             *op->mutable_record() = store::to_sync_record(r);
           }
-          return tx.append_change(name, change, domain::Timestamp{}).status();
+          return tx.append_change(name, change, domain::Timestamp{}, {}).status();
         },
         [&](std::uint64_t version) { feed_->notify(version); });
     EXPECT_TRUE(v.ok()) << v.status();
@@ -332,7 +332,7 @@ TEST_F(FeedTest, ChangesCommittedByAnotherProcessAreFound) {
     MCNS_ASSIGN_OR_RETURN(z.id, tx.insert_zone(z));
     mcns::v1::Change change;
     *change.add_ops()->mutable_zone_upsert() = store::to_sync_zone(z);
-    return tx.append_change(z.name, change, domain::Timestamp{}).status();
+    return tx.append_change(z.name, change, domain::Timestamp{}, {}).status();
   });
   ASSERT_TRUE(v.ok());
   auto ev = stream.next();

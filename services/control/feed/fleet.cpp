@@ -18,6 +18,13 @@ using metrics::label_escape;
 
 std::atomic<FleetRegistry*> g_watch_fleet{nullptr};
 
+// Every change a write-and-wait could be waiting for (a report, a stream opened or
+// closed) wakes the waiters, which re-check under the registry's lock.
+struct WakeWaiters {
+  std::condition_variable& cv;
+  ~WakeWaiters() { cv.notify_all(); }
+};
+
 }  // namespace
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
@@ -71,12 +78,14 @@ void FleetRegistry::prune_locked(Clock::time_point now) const {
 }
 
 void FleetRegistry::watch_opened(std::string_view peer, std::string_view name) {
+  WakeWaiters wake{changed_};  // declared first: wakes them after the lock is released
   std::lock_guard lock(mu_);
   prune_locked(Clock::now());
   ++entry_locked(peer, name).watch_streams;
 }
 
 void FleetRegistry::watch_closed(std::string_view peer) {
+  WakeWaiters wake{changed_};  // declared first: wakes them after the lock is released
   std::lock_guard lock(mu_);
   for (auto& e : entries_) {
     if (e->peer != peer || e->watch_streams == 0) continue;
@@ -87,6 +96,7 @@ void FleetRegistry::watch_closed(std::string_view peer) {
 }
 
 void FleetRegistry::report_opened(std::string_view peer, std::string_view name) {
+  WakeWaiters wake{changed_};  // declared first: wakes them after the lock is released
   std::lock_guard lock(mu_);
   prune_locked(Clock::now());
   Entry& e = entry_locked(peer, name);
@@ -95,6 +105,7 @@ void FleetRegistry::report_opened(std::string_view peer, std::string_view name) 
 }
 
 void FleetRegistry::report(std::string_view peer, std::string_view name, std::uint64_t version) {
+  WakeWaiters wake{changed_};  // declared first: wakes them after the lock is released
   std::lock_guard lock(mu_);
   for (auto& e : entries_) {
     if (e->peer != peer || e->report_streams == 0) continue;
@@ -106,6 +117,7 @@ void FleetRegistry::report(std::string_view peer, std::string_view name, std::ui
 }
 
 void FleetRegistry::report_closed(std::string_view peer) {
+  WakeWaiters wake{changed_};  // declared first: wakes them after the lock is released
   std::lock_guard lock(mu_);
   for (auto& e : entries_) {
     if (e->peer != peer || e->report_streams == 0) continue;
@@ -148,6 +160,35 @@ std::vector<FrontendInfo> FleetRegistry::list() const {
   }
   std::sort(out.begin(), out.end(),
             [](const FrontendInfo& a, const FrontendInfo& b) { return std::tie(a.name, a.peer) < std::tie(b.name, b.peer); });
+  return out;
+}
+
+FleetRegistry::WaitOutcome FleetRegistry::wait_applied(std::uint64_t version, Clock::time_point deadline) const {
+  struct Target {
+    std::string name, peer;
+  };
+  std::unique_lock lock(mu_);
+  prune_locked(Clock::now());
+  std::vector<Target> targets;
+  for (const auto& e : entries_)
+    if (e->reports) targets.push_back({e->name, e->peer});
+  WaitOutcome out;
+  out.waited_for = targets.size();
+  auto reached = [&](const Target& t) {
+    for (const auto& e : entries_) {
+      if (e->peer == t.peer && e->name == t.name && e->version >= version) return true;
+      // The same frontend back on a new connection.
+      if (e->name == t.name && e->peer != t.peer && (e->watch_streams > 0 || e->report_streams > 0) &&
+          e->reports && e->version >= version)
+        return true;
+    }
+    return false;
+  };
+  auto all_reached = [&] { return std::all_of(targets.begin(), targets.end(), reached); };
+  if (changed_.wait_until(lock, deadline, all_reached)) return out;
+  out.applied = false;
+  for (const Target& t : targets)
+    if (!reached(t)) out.lagging.push_back(str_cat(t.name, " (", t.peer, ")"));
   return out;
 }
 

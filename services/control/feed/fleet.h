@@ -18,6 +18,7 @@
 //
 // Thread-safe; every call is short (one mutex, no I/O).
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -64,6 +65,20 @@ class FleetRegistry {
   // Every entry (connected or within keep_disconnected of its end), by name then peer.
   std::vector<FrontendInfo> list() const;
 
+  // Write-and-wait (SPEC 14). The frontends a write waits for are taken when this is
+  // called, right after the commit: every frontend that reports versions and is connected
+  // or lost its streams within keep_disconnected. Each must have applied `version`
+  // (reported it, or a later one); one that lost its stream counts once a frontend of the
+  // same name, reconnected from a new peer, has. Returns when all have, or at `deadline`
+  // with those that had not ("name (peer)"). Frontends that do not report are not waited
+  // for.
+  struct WaitOutcome {
+    bool applied = true;
+    std::vector<std::string> lagging;  // when !applied
+    std::size_t waited_for = 0;        // frontends in the set
+  };
+  WaitOutcome wait_applied(std::uint64_t version, Clock::time_point deadline) const;
+
   // mcns_frontends_connected, mcns_frontend_version{frontend}, mcns_frontend_lag_versions
   // {frontend}, computed at scrape time (connected frontends; a name shared by several is
   // told apart as name@peer). The registry must outlive `registry`'s scrapes.
@@ -90,6 +105,7 @@ class FleetRegistry {
 
   const std::chrono::milliseconds keep_disconnected_;
   mutable std::mutex mu_;  // guards the members below
+  mutable std::condition_variable changed_;  // a report or a stream opened or closed
   mutable std::vector<std::unique_ptr<Entry>> entries_;
   std::uint64_t latest_ = 0;
   // (version, when this registry saw the latest version reach it), oldest first; bounded.

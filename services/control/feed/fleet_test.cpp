@@ -26,6 +26,47 @@ TEST(FleetRegistryTest, ReportingAndOldFrontendsAreTold) {
   EXPECT_EQ(all[1].lag_versions, 0u) << "a frontend that does not report has no lag to tell";
 }
 
+TEST(FleetRegistryTest, WriteAndWaitWaitsForReportingFrontendsOnly) {
+  using namespace std::chrono_literals;
+  FleetRegistry fleet;
+  fleet.report_opened("p1", "a");
+  fleet.report("p1", "a", 4);
+  fleet.watch_opened("p2", "old");  // first release: never waited for
+  // Already there.
+  auto done = fleet.wait_applied(4, FleetRegistry::Clock::now() + 1s);
+  EXPECT_TRUE(done.applied);
+  EXPECT_EQ(done.waited_for, 1u);
+  // A report from another thread ends the wait.
+  std::thread reporter([&] {
+    std::this_thread::sleep_for(20ms);
+    fleet.report("p1", "a", 5);
+  });
+  auto started = FleetRegistry::Clock::now();
+  auto reached = fleet.wait_applied(5, started + 5s);
+  reporter.join();
+  EXPECT_TRUE(reached.applied);
+  EXPECT_LT(FleetRegistry::Clock::now() - started, 4s);
+  // Nobody reports version 6: the deadline passes and the lagging frontend is named.
+  auto late = fleet.wait_applied(6, FleetRegistry::Clock::now() + 30ms);
+  EXPECT_FALSE(late.applied);
+  EXPECT_EQ(late.lagging, std::vector<std::string>{"a (p1)"});
+}
+
+TEST(FleetRegistryTest, AFrontendThatJustLostItsStreamIsWaitedForUntilItIsBack) {
+  using namespace std::chrono_literals;
+  FleetRegistry fleet;
+  fleet.report_opened("p1", "a");
+  fleet.report("p1", "a", 4);
+  fleet.report_closed("p1");  // lost its stream just before the write
+  auto late = fleet.wait_applied(5, FleetRegistry::Clock::now() + 30ms);
+  EXPECT_FALSE(late.applied);
+  EXPECT_EQ(late.lagging, std::vector<std::string>{"a (p1)"});
+  // Back under the same name from a new connection, at the version: counted.
+  fleet.report_opened("p9", "a");
+  fleet.report("p9", "a", 5);
+  EXPECT_TRUE(fleet.wait_applied(5, FleetRegistry::Clock::now() + 1s).applied);
+}
+
 TEST(FleetRegistryTest, LagGrowsFromTheFirstMissedWrite) {
   FleetRegistry fleet;
   fleet.set_latest(3);

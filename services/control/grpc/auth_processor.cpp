@@ -80,7 +80,9 @@ StatusOr<auth::Principal> caller(const ::grpc::ServerContextBase& context, auth:
   std::string_view token = it == md.end() ? std::string_view() : auth::bearer_token(sv(it->second));
   if (token.empty()) return unauthenticated("missing bearer token");  // as check_access says it
   if (!auth::is_bearer_token_syntax(token)) return unauthenticated("malformed bearer token");
-  return authenticator.authenticate(token);
+  MCNS_ASSIGN_OR_RETURN(auth::Principal who, authenticator.authenticate(token));
+  who.via = "grpc";
+  return who;
 }
 
 std::string bearer_of(const ::grpc::ServerContextBase& context) {

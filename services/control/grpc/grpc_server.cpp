@@ -58,13 +58,14 @@ struct GrpcServer::Impl {
   AuthRpc auth_rpc;
   ZoneRpc zone_rpc;
   RecordRpc record_rpc;
+  ChangeRpc change_rpc;
   std::unique_ptr<::grpc::Server> server;
   int port = 0;
   std::string host;
   bool stopped = false;
 
   Impl(GrpcServerOptions o, domain::ZoneService& zones, auth::Authenticator& authenticator)
-      : options(std::move(o)), auth_rpc(authenticator), zone_rpc(zones, authenticator, options.import_zone, options.change_feed), record_rpc(zones, authenticator) {
+      : options(std::move(o)), auth_rpc(authenticator), zone_rpc(zones, authenticator, options.import_zone, options.change_feed), record_rpc(zones, authenticator), change_rpc(zones, authenticator) {
     hook = options.on_call ? options.on_call : CallHook([](std::string_view, StatusCode, std::chrono::duration<double>) {});
   }
 };
@@ -85,6 +86,7 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::start(GrpcServerOptions option
   builder.RegisterService(&impl->auth_rpc);
   builder.RegisterService(&impl->zone_rpc);
   builder.RegisterService(&impl->record_rpc);
+  builder.RegisterService(&impl->change_rpc);
   for (::grpc::Service* s : impl->options.extra_services) builder.RegisterService(s);
   // SPEC 16: management messages are small (REST caps bodies at 64 KiB as well); a larger
   // one is RESOURCE_EXHAUSTED before any handler sees it.

@@ -24,6 +24,9 @@ const MethodMap& MethodMap::standard() {
       {"/mcns.v1.RecordService/CreateRecord", Access::kAuthenticated},
       {"/mcns.v1.RecordService/UpdateRecord", Access::kAuthenticated},
       {"/mcns.v1.RecordService/DeleteRecord", Access::kAuthenticated},
+      {"/mcns.v1.ChangeService/Apply",       Access::kAuthenticated},
+      {"/mcns.v1.ChangeService/ListChanges", Access::kAuthenticated},
+      {"/mcns.v1.ChangeService/Rollback",    Access::kAdmin},
       // The watch stream authorizes its caller itself (ZoneService::authorize_watch:
       // admins and [sync] allowed_accounts); the edge only authenticates.
       {"/mcns.v1.SyncService/Watch",         Access::kAuthenticated},

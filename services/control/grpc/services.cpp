@@ -64,6 +64,103 @@ domain::RecordFields fields_of(const Req& req) {
   return f;
 }
 
+domain::ExpectedSerial expected_of(const auto& req) {
+  if (req.has_expected_serial()) return req.expected_serial();
+  return std::nullopt;
+}
+
+// Checked before the write, so that a bad value changes nothing.
+Status check_wait(const auto& req) {
+  if (req.has_wait_timeout_ms() && (req.wait_timeout_ms() < 1 || req.wait_timeout_ms() > 60000))
+    return invalid_argument(str_cat("wait_timeout_ms must be 1 to 60000, got ", req.wait_timeout_ms()));
+  return ok_status();
+}
+
+// SPEC 14 write-and-wait after a committed write: OK once every frontend that must
+// serve it does (or at once without wait_serving); else DEADLINE_EXCEEDED saying the
+// write is committed, with its version and serial also in the trailing metadata.
+::grpc::Status await_serving(::grpc::ServerContext* ctx, domain::ZoneService& zones, const auth::Principal& who,
+                             const auto& req, std::string_view zone, std::optional<std::uint32_t> serial) {
+  if (!req.wait_serving()) return ::grpc::Status::OK;
+  const feed::FleetRegistry* fleet = feed::process_fleet();
+  if (!fleet) return ::grpc::Status::OK;
+  auto timeout = std::chrono::milliseconds(req.has_wait_timeout_ms() ? req.wait_timeout_ms() : 5000);
+  auto version = zones.latest_version();
+  if (!version.ok()) return grpcutil::to_grpc(version.status());
+  auto outcome = fleet->wait_applied(*version, feed::FleetRegistry::Clock::now() + timeout);
+  if (outcome.applied) return ::grpc::Status::OK;
+  if (!serial) {
+    if (auto z = zones.get_zone(who, zone); z.ok()) serial = z->serial;
+  }
+  ctx->AddTrailingMetadata("mcns-committed", "true");
+  ctx->AddTrailingMetadata("mcns-committed-version", std::to_string(*version));
+  ctx->AddTrailingMetadata("mcns-committed-serial", std::to_string(serial.value_or(0)));
+  return ::grpc::Status(::grpc::StatusCode::DEADLINE_EXCEEDED,
+                        str_cat("the write is committed (version ", *version, ", serial ", serial.value_or(0),
+                                ") but not yet served by ", join(outcome.lagging, ", "), " after ", timeout.count(),
+                                " ms"));
+}
+
+void to_proto(const domain::Change& c, v1::ChangeEntry* out) {
+  out->set_version(c.version);
+  out->set_serial(c.serial);
+  set_time(out->mutable_time(), c.time);
+  out->set_user(c.user);
+  out->set_via(c.via);
+  for (const domain::HistoryOp& op : c.ops) {
+    v1::HistoryOp* o = out->add_ops();
+    o->set_op(op.op);
+    if (op.op == "zone") {
+      v1::HistoryZone* z = o->mutable_zone();
+      z->set_name(op.zone.name);
+      z->set_primary_ns(op.zone.primary_ns);
+      z->set_admin_email(op.zone.admin_email);
+      z->set_refresh(op.zone.refresh);
+      z->set_retry(op.zone.retry);
+      z->set_expire(op.zone.expire);
+      z->set_minimum_ttl(op.zone.minimum_ttl);
+      z->set_serial(op.zone.serial);
+      z->set_deleted(op.zone_deleted);
+    } else {
+      v1::ChangeRecord* r = o->mutable_record();
+      r->set_id(op.record.id);
+      r->set_name(op.record.name);
+      r->set_type(op.record.type);
+      r->set_value(op.record.value);
+      r->set_ttl(op.record.ttl);
+    }
+  }
+}
+
+StatusOr<domain::ChangeRequestOp> op_of(const v1::BatchOp& in, int index) {
+  auto where = [&](const Status& s) { return Status(s.code(), str_cat("ops[", index, "]: ", s.message())); };
+  domain::ChangeRequestOp op;
+  op.record = domain::RecordFields{in.name(), in.type(), in.value(), std::nullopt};
+  if (in.has_ttl()) op.record.ttl = in.ttl();
+  if (in.op() == "add") {
+    op.kind = domain::ChangeOpKind::kAdd;
+  } else if (in.op() == "remove") {
+    if (in.id() != 0) {
+      op.kind = domain::ChangeOpKind::kRemoveId;
+      op.id = in.id();
+    } else {
+      op.kind = domain::ChangeOpKind::kRemoveMatch;
+      if (in.name().empty() || in.type().empty() || in.value().empty())
+        return where(invalid_argument("\"remove\" needs an \"id\", or \"name\", \"type\" and \"value\""));
+    }
+  } else if (in.op() == "replace") {
+    op.kind = domain::ChangeOpKind::kReplace;
+    for (const v1::RecordValue& v : in.records()) {
+      domain::RecordFields f{"", "", v.value(), std::nullopt};
+      if (v.has_ttl()) f.ttl = v.ttl();
+      op.records.push_back(std::move(f));
+    }
+  } else {
+    return where(invalid_argument(str_cat("\"op\" must be \"add\", \"remove\" or \"replace\", got \"", in.op(), "\"")));
+  }
+  return op;
+}
+
 }  // namespace
 
 // The edge (auth_processor.cpp) has already checked every non-public call; WHO is the
@@ -143,20 +240,23 @@ domain::RecordFields fields_of(const Req& req) {
 
 ::grpc::Status ZoneRpc::UpdateZone(::grpc::ServerContext* ctx, const v1::UpdateZoneRequest* req, v1::Zone* out) {
   MCNS_GRPC_CALLER(who, ctx);
-  domain::UpdateZone cmd{req->zone(), soa_of(*req)};
+  if (Status w = check_wait(*req); !w.ok()) return grpcutil::to_grpc(w);
+  domain::UpdateZone cmd{req->zone(), soa_of(*req), expected_of(*req)};
   auto zone = zones_.update_zone(who, cmd);
   auth::audit(kApi, who, "update_zone", str_cat("zone=", cmd.zone), zone.status());
   if (!zone.ok()) return grpcutil::to_grpc(zone.status());
   to_proto(*zone, out);
-  return ::grpc::Status::OK;
+  return await_serving(ctx, zones_, who, *req, zone->name, zone->serial);
 }
 
 ::grpc::Status ZoneRpc::DeleteZone(::grpc::ServerContext* ctx, const v1::DeleteZoneRequest* req,
                                    v1::DeleteZoneResponse*) {
   MCNS_GRPC_CALLER(who, ctx);
-  Status s = zones_.delete_zone(who, req->zone(), std::nullopt);
+  if (Status w = check_wait(*req); !w.ok()) return grpcutil::to_grpc(w);
+  Status s = zones_.delete_zone(who, req->zone(), expected_of(*req));
   auth::audit(kApi, who, "delete_zone", str_cat("zone=", req->zone()), s);
-  return grpcutil::to_grpc(s);
+  if (!s.ok()) return grpcutil::to_grpc(s);
+  return await_serving(ctx, zones_, who, *req, req->zone(), std::nullopt);
 }
 
 ::grpc::Status ZoneRpc::ExportZone(::grpc::ServerContext* ctx, const v1::ExportZoneRequest* req,
@@ -229,7 +329,8 @@ domain::RecordFields fields_of(const Req& req) {
 ::grpc::Status RecordRpc::CreateRecord(::grpc::ServerContext* ctx, const v1::CreateRecordRequest* req,
                                        v1::Record* out) {
   MCNS_GRPC_CALLER(who, ctx);
-  domain::CreateRecord cmd{req->zone(), fields_of(*req)};
+  if (Status w = check_wait(*req); !w.ok()) return grpcutil::to_grpc(w);
+  domain::CreateRecord cmd{req->zone(), fields_of(*req), expected_of(*req)};
   auto record = zones_.create_record(who, cmd);
   auth::audit(kApi, who, "create_record",
               str_cat("zone=", cmd.zone, record.ok() ? str_cat(" id=", record->id) : std::string(), " name=",
@@ -237,28 +338,71 @@ domain::RecordFields fields_of(const Req& req) {
               record.status());
   if (!record.ok()) return grpcutil::to_grpc(record.status());
   to_proto(*record, out);
-  return ::grpc::Status::OK;
+  return await_serving(ctx, zones_, who, *req, cmd.zone, std::nullopt);
 }
 
 ::grpc::Status RecordRpc::UpdateRecord(::grpc::ServerContext* ctx, const v1::UpdateRecordRequest* req,
                                        v1::Record* out) {
   MCNS_GRPC_CALLER(who, ctx);
-  domain::UpdateRecord cmd{req->zone(), req->id(), fields_of(*req)};
+  if (Status w = check_wait(*req); !w.ok()) return grpcutil::to_grpc(w);
+  domain::UpdateRecord cmd{req->zone(), req->id(), fields_of(*req), expected_of(*req)};
   auto record = zones_.update_record(who, cmd);
   auth::audit(kApi, who, "update_record",
               str_cat("zone=", cmd.zone, " id=", cmd.id, " name=", cmd.fields.name, " type=", cmd.fields.type),
               record.status());
   if (!record.ok()) return grpcutil::to_grpc(record.status());
   to_proto(*record, out);
-  return ::grpc::Status::OK;
+  return await_serving(ctx, zones_, who, *req, cmd.zone, std::nullopt);
 }
 
 ::grpc::Status RecordRpc::DeleteRecord(::grpc::ServerContext* ctx, const v1::DeleteRecordRequest* req,
                                        v1::DeleteRecordResponse*) {
   MCNS_GRPC_CALLER(who, ctx);
-  Status s = zones_.delete_record(who, req->zone(), req->id(), std::nullopt);
+  if (Status w = check_wait(*req); !w.ok()) return grpcutil::to_grpc(w);
+  Status s = zones_.delete_record(who, req->zone(), req->id(), expected_of(*req));
   auth::audit(kApi, who, "delete_record", str_cat("zone=", req->zone(), " id=", req->id()), s);
-  return grpcutil::to_grpc(s);
+  if (!s.ok()) return grpcutil::to_grpc(s);
+  return await_serving(ctx, zones_, who, *req, req->zone(), std::nullopt);
+}
+
+::grpc::Status ChangeRpc::Apply(::grpc::ServerContext* ctx, const v1::ApplyChangesRequest* req, v1::ChangeEntry* out) {
+  MCNS_GRPC_CALLER(who, ctx);
+  if (Status w = check_wait(*req); !w.ok()) return grpcutil::to_grpc(w);
+  domain::ChangeRequest request{req->zone(), {}, expected_of(*req)};
+  for (int i = 0; i < req->ops_size(); ++i) {
+    auto op = op_of(req->ops(i), i);
+    if (!op.ok()) return grpcutil::to_grpc(op.status());
+    request.ops.push_back(*std::move(op));
+  }
+  auto change = zones_.apply_changes(who, request);
+  auth::audit(kApi, who, "apply_changes", str_cat("zone=", request.zone, " ops=", request.ops.size()),
+              change.status());
+  if (!change.ok()) return grpcutil::to_grpc(change.status());
+  to_proto(*change, out);
+  return await_serving(ctx, zones_, who, *req, request.zone, change->serial);
+}
+
+::grpc::Status ChangeRpc::ListChanges(::grpc::ServerContext* ctx, const v1::ListChangesRequest* req,
+                                      v1::ListChangesResponse* out) {
+  MCNS_GRPC_CALLER(who, ctx);
+  domain::HistoryQuery query{req->zone(), {}, {}};
+  if (req->has_after_serial()) query.after_serial = req->after_serial();
+  if (req->has_limit()) query.limit = req->limit();
+  auto changes = zones_.list_changes(who, query);
+  if (!changes.ok()) return grpcutil::to_grpc(changes.status());
+  for (const domain::Change& c : *changes) to_proto(c, out->add_changes());
+  return ::grpc::Status::OK;
+}
+
+::grpc::Status ChangeRpc::Rollback(::grpc::ServerContext* ctx, const v1::RollbackRequest* req, v1::ChangeEntry* out) {
+  MCNS_GRPC_CALLER(who, ctx);
+  if (Status w = check_wait(*req); !w.ok()) return grpcutil::to_grpc(w);
+  domain::Rollback cmd{req->zone(), req->to_serial(), expected_of(*req)};
+  auto change = zones_.rollback(who, cmd);
+  auth::audit(kApi, who, "rollback", str_cat("zone=", cmd.zone, " to_serial=", cmd.to_serial), change.status());
+  if (!change.ok()) return grpcutil::to_grpc(change.status());
+  to_proto(*change, out);
+  return await_serving(ctx, zones_, who, *req, cmd.zone, change->serial);
 }
 
 }  // namespace mcns::control::grpcapi

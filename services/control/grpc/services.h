@@ -5,6 +5,7 @@
 // Authenticator method, and maps the status with grpcutil::to_grpc: no rules here.
 #include "mcns/v1/admin.grpc.pb.h"
 #include "mcns/v1/auth.grpc.pb.h"
+#include "mcns/v1/change.grpc.pb.h"
 #include "mcns/v1/record.grpc.pb.h"
 #include "mcns/v1/zone.grpc.pb.h"
 #include "services/control/auth/authenticator.h"
@@ -75,6 +76,22 @@ class RecordRpc final : public mcns::v1::RecordService::Service {
   ::grpc::Status UpdateRecord(::grpc::ServerContext* ctx, const v1::UpdateRecordRequest* req, v1::Record* out) override;
   ::grpc::Status DeleteRecord(::grpc::ServerContext* ctx, const v1::DeleteRecordRequest* req,
                               v1::DeleteRecordResponse*) override;
+
+ private:
+  domain::ZoneService& zones_;
+  auth::Authenticator& authenticator_;
+};
+
+// SPEC 14: batches, history, rollback. Writes with wait_serving wait on the process's
+// fleet (feed::process_fleet()), as REST's ?wait=serving does.
+class ChangeRpc final : public mcns::v1::ChangeService::Service {
+ public:
+  ChangeRpc(domain::ZoneService& zones, auth::Authenticator& authenticator)
+      : zones_(zones), authenticator_(authenticator) {}
+  ::grpc::Status Apply(::grpc::ServerContext* ctx, const v1::ApplyChangesRequest* req, v1::ChangeEntry* out) override;
+  ::grpc::Status ListChanges(::grpc::ServerContext* ctx, const v1::ListChangesRequest* req,
+                             v1::ListChangesResponse* out) override;
+  ::grpc::Status Rollback(::grpc::ServerContext* ctx, const v1::RollbackRequest* req, v1::ChangeEntry* out) override;
 
  private:
   domain::ZoneService& zones_;

@@ -54,6 +54,10 @@ Response create_record(const Call& c);
 Response get_record(const Call& c);
 Response update_record(const Call& c);
 Response delete_record(const Call& c);
+// SPEC 14: GET and POST /v1/zones/{zone}/changes (history, batches), POST .../rollback.
+Response list_changes(const Call& c);
+Response apply_changes(const Call& c);
+Response rollback(const Call& c);
 // GET /v1/frontends: the fleet of SPEC 14 ({"frontends":[...]}).
 Response list_frontends(const Call& c);
 

@@ -31,6 +31,9 @@ constexpr Route kRoutes[] = {
     {"PUT",    "/v1/zones/{zone}",              Access::kAdmin,         update_zone},
     {"DELETE", "/v1/zones/{zone}",              Access::kAdmin,         delete_zone},
     {"GET",    "/v1/zones/{zone}/export",       Access::kAuthenticated, export_zone},
+    {"GET",    "/v1/zones/{zone}/changes",      Access::kAuthenticated, list_changes},
+    {"POST",   "/v1/zones/{zone}/changes",      Access::kAuthenticated, apply_changes},
+    {"POST",   "/v1/zones/{zone}/rollback",     Access::kAdmin,         rollback},
     {"GET",    "/v1/zones/{zone}/records",      Access::kAuthenticated, list_records},
     {"POST",   "/v1/zones/{zone}/records",      Access::kAuthenticated, create_record},
     {"GET",    "/v1/zones/{zone}/records/{id}", Access::kAuthenticated, get_record},
@@ -149,6 +152,7 @@ Response Router::handle(const Request& req) {
     auto who = auth::check_access(authenticator_, found->access, req.authorization);
     if (!who.ok()) return error_response(who.status());
 
+    if (*who) (*who)->via = "rest";
     Call call{req, *who ? &**who : nullptr, std::move(params), {}, zones_, authenticator_, fleet_};
     if (!query_text.empty()) {
       for (std::string_view pair : split(query_text, '&')) {

@@ -1,5 +1,7 @@
 // The store's numbered migrations. Never edit a released migration: add a new one.
 #include <array>
+#include <map>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -151,6 +153,56 @@ Status add_timeline(sqlite::Db& db) {
   return ok_status();
 }
 
+// SPEC 14 history: every committed change of a zone with who made it and how, kept for
+// [history] keep_days apart from the change log (which sync compacts by count). The
+// rows already in the change log become its first entries, author unknown.
+constexpr std::string_view kHistorySchema = R"sql(
+CREATE TABLE zone_history (
+  version    INTEGER PRIMARY KEY,
+  zone       TEXT    NOT NULL,
+  serial     INTEGER NOT NULL,
+  created_at TEXT    NOT NULL,
+  user       TEXT    NOT NULL,
+  via        TEXT    NOT NULL,
+  payload    BLOB    NOT NULL
+);
+CREATE INDEX zone_history_by_zone ON zone_history (zone, version);
+CREATE INDEX zone_history_by_time ON zone_history (created_at);
+)sql";
+
+Status add_history(sqlite::Db& db) {
+  MCNS_RETURN_IF_ERROR(db.exec(kHistorySchema));
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement rows,
+                        db.prepare("SELECT version, zone, created_at, payload FROM change_log WHERE zone <> '*' "
+                                   "ORDER BY version"));
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement insert,
+                        db.prepare("INSERT INTO zone_history (version, zone, serial, created_at, user, via, payload) "
+                                   "VALUES (?, ?, ?, ?, '', '', ?)"));
+  std::map<std::string, std::int64_t, std::less<>> last_serial;
+  struct Row {
+    std::int64_t version, serial;
+    std::string zone, created_at, payload;
+  };
+  std::vector<Row> out;
+  while (true) {
+    MCNS_ASSIGN_OR_RETURN(bool row, rows.step());
+    if (!row) break;
+    Row r{rows.int64(0), 0, rows.text(1), rows.text(2), std::string(rows.blob(3))};
+    mcns::v1::Change change;
+    if (change.ParseFromString(r.payload))
+      for (const mcns::v1::ChangeOp& op : change.ops())
+        if (op.has_zone_upsert() && op.zone_upsert().name() == r.zone) last_serial[r.zone] = op.zone_upsert().serial();
+    r.serial = last_serial[r.zone];
+    out.push_back(std::move(r));
+  }
+  for (const Row& r : out) {
+    insert.reset();
+    MCNS_RETURN_IF_ERROR(insert.bind(r.version, r.zone, r.serial, r.created_at, sqlite::Blob{r.payload}));
+    MCNS_RETURN_IF_ERROR(insert.run());
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 std::vector<sqlite::Migration> migrations(Clock clock) {
@@ -159,6 +211,7 @@ std::vector<sqlite::Migration> migrations(Clock clock) {
       {1, "schema: zones, records, change_log", [](sqlite::Db& db) { return db.exec(kSchema); }},
       {2, "seed the platform zones", [clock](sqlite::Db& db) { return seed(db, clock); }},
       {3, "one timeline: change-log chain, zone serial floors", [](sqlite::Db& db) { return add_timeline(db); }},
+      {4, "zone history with authors", [](sqlite::Db& db) { return add_history(db); }},
   };
 }
 

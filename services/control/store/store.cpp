@@ -274,6 +274,32 @@ StatusOr<std::optional<std::uint32_t>> ReadTx::serial_floor(std::string_view zon
   return std::optional<std::uint32_t>(static_cast<std::uint32_t>(stmt.int64(0)));
 }
 
+StatusOr<std::vector<HistoryEntry>> ReadTx::zone_history(std::string_view zone_name,
+                                                         std::optional<std::uint32_t> after_serial,
+                                                         std::optional<std::size_t> limit) {
+  MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                        db_.prepare("SELECT version, serial, zone, created_at, user, via, payload FROM zone_history "
+                                    "WHERE zone = ? AND serial > ? ORDER BY version LIMIT ?"));
+  const std::int64_t after = after_serial ? static_cast<std::int64_t>(*after_serial) : -1;
+  const auto max_rows = static_cast<std::int64_t>(std::min<std::size_t>(limit.value_or(INT64_MAX), INT64_MAX));
+  MCNS_RETURN_IF_ERROR(stmt.bind(zone_name, after, max_rows));
+  std::vector<HistoryEntry> out;
+  while (true) {
+    MCNS_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) return out;
+    HistoryEntry e;
+    e.version = static_cast<std::uint64_t>(stmt.int64(0));
+    e.serial = static_cast<std::uint32_t>(stmt.int64(1));
+    e.zone = stmt.text(2);
+    MCNS_ASSIGN_OR_RETURN(e.created_at, parse_time(stmt.text(3)));
+    e.user = stmt.text(4);
+    e.via = stmt.text(5);
+    if (!e.change.ParseFromString(stmt.blob(6)))
+      return Status(StatusCode::kDataLoss, str_cat("history entry ", e.version, " is unreadable"));
+    out.push_back(std::move(e));
+  }
+}
+
 // ---- WriteTx ----
 
 Status WriteTx::raise_serial_floor(std::string_view zone_name, std::uint32_t serial) {
@@ -364,7 +390,8 @@ Status WriteTx::delete_record(std::int64_t record_id) {
   return ok_status();
 }
 
-StatusOr<std::uint64_t> WriteTx::append_change(std::string_view zone, const mcns::v1::Change& change, Timestamp at) {
+StatusOr<std::uint64_t> WriteTx::append_change(std::string_view zone, const mcns::v1::Change& change, Timestamp at,
+                                               const ChangeMeta& meta) {
   if (appended_version_ != 0) return internal_error("a transaction may append only one change-log row");
   if (change.ops_size() == 0) return internal_error("a change-log row needs at least one op");
   std::string payload;
@@ -388,6 +415,22 @@ StatusOr<std::uint64_t> WriteTx::append_change(std::string_view zone, const mcns
   MCNS_RETURN_IF_ERROR(stmt.run());
   appended_version_ = static_cast<std::uint64_t>(db_.last_insert_rowid());
   if (appended_version_ != version) return internal_error("change-log version out of sequence");
+  if (zone != "*") {
+    // The serial after the change: its zone op's, or for a deletion the floor it left.
+    std::optional<std::uint32_t> serial;
+    for (const mcns::v1::ChangeOp& op : change.ops())
+      if (op.has_zone_upsert() && op.zone_upsert().name() == zone) serial = op.zone_upsert().serial();
+    if (!serial) {
+      MCNS_ASSIGN_OR_RETURN(serial, serial_floor(zone));
+    }
+    MCNS_ASSIGN_OR_RETURN(sqlite::Statement hist,
+                          db_.prepare("INSERT INTO zone_history (version, zone, serial, created_at, user, via, payload) "
+                                      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    MCNS_RETURN_IF_ERROR(hist.bind(static_cast<std::int64_t>(version), zone,
+                                   static_cast<std::int64_t>(serial.value_or(0)), format_time(at), meta.user,
+                                   meta.via, sqlite::Blob{payload}));
+    MCNS_RETURN_IF_ERROR(hist.run());
+  }
   return appended_version_;
 }
 
@@ -557,6 +600,18 @@ StatusOr<std::vector<VersionedChange>> Store::zone_changes(std::string_view zone
                                                     " FROM change_log WHERE zone IN (?, '*') ORDER BY version")));
   MCNS_RETURN_IF_ERROR(stmt.bind(zone));
   return read_changes(stmt);
+}
+
+StatusOr<std::size_t> Store::prune_history(Timestamp before) {
+  std::size_t deleted = 0;
+  MCNS_RETURN_IF_ERROR(write([&](WriteTx&) -> Status {
+    MCNS_ASSIGN_OR_RETURN(sqlite::Statement stmt, writer_.prepare("DELETE FROM zone_history WHERE created_at < ?"));
+    MCNS_RETURN_IF_ERROR(stmt.bind(format_time(before)));
+    MCNS_RETURN_IF_ERROR(stmt.run());
+    deleted = static_cast<std::size_t>(writer_.changes());
+    return ok_status();
+  }).status());
+  return deleted;
 }
 
 StatusOr<std::optional<std::uint64_t>> Store::chain_at(std::uint64_t version) {

@@ -60,6 +60,24 @@ struct VersionedChange {
   mcns::v1::Change change;
 };
 
+// Who made a change and how it arrived, kept in the zone's history (SPEC 14).
+struct ChangeMeta {
+  std::string user;
+  std::string via;  // "rest", "grpc", "update", "import", "rollback", "ui"
+};
+
+// One entry of a zone's history: a committed change with its author, kept for
+// [history] keep_days whatever the sync change log's compaction removes.
+struct HistoryEntry {
+  std::uint64_t version = 0;
+  std::uint32_t serial = 0;  // the zone's serial after the change (its last, for a deletion)
+  std::string zone;
+  domain::Timestamp created_at{};
+  std::string user;
+  std::string via;
+  mcns::v1::Change change;
+};
+
 struct ZoneContents {
   domain::Zone zone;
   std::vector<domain::Record> records;  // ordered by name, type, value
@@ -114,6 +132,12 @@ class ReadTx {
   StatusOr<std::vector<std::pair<std::string, std::uint32_t>>> serial_floors();
   // The serial floor of one zone name, nullopt if none.
   StatusOr<std::optional<std::uint32_t>> serial_floor(std::string_view zone_name);
+  // The history of zone `zone_name` (every incarnation of the name), in version order:
+  // the entries whose serial is after `after_serial` (numerically; all when absent), at
+  // most `limit` of them (all when absent).
+  StatusOr<std::vector<HistoryEntry>> zone_history(std::string_view zone_name,
+                                                   std::optional<std::uint32_t> after_serial = std::nullopt,
+                                                   std::optional<std::size_t> limit = std::nullopt);
 
  protected:
   sqlite::Db& db_;
@@ -139,9 +163,10 @@ class WriteTx : public ReadTx {
   Status delete_record(std::int64_t record_id);
 
   // Appends the transaction's one change-log row and returns its version. INTERNAL when
-  // called twice in one transaction or with a change without ops.
+  // called twice in one transaction or with a change without ops. A change of one zone
+  // (not "*") also goes into that zone's history with `meta`.
   StatusOr<std::uint64_t> append_change(std::string_view zone, const mcns::v1::Change& change,
-                                        domain::Timestamp at);
+                                        domain::Timestamp at, const ChangeMeta& meta);
   // The version appended by this transaction, 0 if none.
   std::uint64_t appended_version() const noexcept { return appended_version_; }
 
@@ -193,6 +218,8 @@ class Store {
   // Every change-log row of `zone` (and of restores, zone "*"), in version order: the
   // zone's journal, which IXFR reads.
   StatusOr<std::vector<VersionedChange>> zone_changes(std::string_view zone);
+  // Deletes the history entries created before `before`; returns how many.
+  StatusOr<std::size_t> prune_history(domain::Timestamp before);
   // ReadTx::chain_at in its own read transaction.
   StatusOr<std::optional<std::uint64_t>> chain_at(std::uint64_t version);
   // Deletes every change-log row except the last `keep_last_n`; returns how many were

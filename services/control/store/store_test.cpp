@@ -46,7 +46,7 @@ class StoreTest : public ::testing::Test {
       auto* add = change.add_ops()->mutable_record_add();
       add->set_zone(zone->name);
       *add->mutable_record() = to_sync_record(r);
-      return tx.append_change(zone->name, change, domain::Timestamp{}).status();
+      return tx.append_change(zone->name, change, domain::Timestamp{}, {}).status();
     });
   }
 
@@ -207,7 +207,7 @@ TEST_F(StoreTest, VersionsIncreaseOnePerCommitAndNoneForRollback) {
     MCNS_RETURN_IF_ERROR(tx.insert_record(r).status());
     mcns::v1::Change change;
     change.add_ops()->set_zone_delete("x");
-    MCNS_RETURN_IF_ERROR(tx.append_change("x", change, {}).status());
+    MCNS_RETURN_IF_ERROR(tx.append_change("x", change, {}, {}).status());
     return aborted("changed my mind");
   });
   EXPECT_EQ(failed.status().code(), StatusCode::kAborted);
@@ -229,11 +229,11 @@ TEST_F(StoreTest, OneChangeRowPerTransaction) {
   mcns::v1::Change change;
   change.add_ops()->set_zone_delete("a");
   auto twice = store->write([&](WriteTx& tx) -> Status {
-    MCNS_RETURN_IF_ERROR(tx.append_change("a", change, {}).status());
-    return tx.append_change("a", change, {}).status();
+    MCNS_RETURN_IF_ERROR(tx.append_change("a", change, {}, {}).status());
+    return tx.append_change("a", change, {}, {}).status();
   });
   EXPECT_EQ(twice.status().code(), StatusCode::kInternal);
-  auto empty = store->write([&](WriteTx& tx) { return tx.append_change("a", mcns::v1::Change(), {}).status(); });
+  auto empty = store->write([&](WriteTx& tx) { return tx.append_change("a", mcns::v1::Change(), {}, {}).status(); });
   EXPECT_EQ(empty.status().code(), StatusCode::kInternal);
   EXPECT_EQ(*store->latest_version(), 0u);
 }

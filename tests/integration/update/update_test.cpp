@@ -200,6 +200,18 @@ TEST_F(UpdateTest, NsupdateAndKnsupdateAddAndDeleteAnAcmeChallenge) {
   ASSERT_NE(out.find("exit=0"), std::string::npos) << out;
   EXPECT_EQ(serial(), before + 3);
 
+  // The history (SPEC 14) names each message's key and "update".
+  const nlohmann::json history =
+      rest_->get(str_cat("/v1/zones/", kZone, "/changes?after_serial=", before), kAdmin).json();
+  ASSERT_TRUE(history["changes"].is_array()) << history.dump();
+  ASSERT_EQ(history["changes"].size(), 3u) << history.dump();
+  const char* users[] = {"tsig:upd", "tsig:acme", "tsig:upd"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(history["changes"][i]["Via"], "update") << history.dump();
+    EXPECT_EQ(history["changes"][i]["User"], users[i]) << history.dump();
+    EXPECT_EQ(history["changes"][i]["Serial"], before + 1 + i) << history.dump();
+  }
+
   // certbot's signed SOA probe gets an authoritative, signed answer.
   auto probe = dns::dig(port(), str_cat("-y hmac-sha256:acme:", kAcmeSecret, " SOA ", kZone));
   EXPECT_NE(probe.find("flags: qr aa"), std::string::npos) << probe;
