@@ -39,6 +39,7 @@
 #include "common/grpcutil/grpcutil.h"
 #include "mcns/v1/admin.grpc.pb.h"
 #include "mcns/v1/auth.grpc.pb.h"
+#include "mcns/v1/change.grpc.pb.h"
 #include "mcns/v1/record.grpc.pb.h"
 #include "mcns/v1/zone.grpc.pb.h"
 #include "services/mcnsctl/settings.h"
@@ -340,10 +341,20 @@ struct Args {
   std::int64_t id = 0;
   CLI::Option *o_name = nullptr, *o_type = nullptr, *o_value = nullptr, *o_ttl = nullptr;
   std::vector<std::string> rm_args;
-  // import, export
+  // import, export, apply
   std::string file;
   std::string out;
+  // write-and-wait (SPEC 14): --wait on every write
+  bool wait = false;
+  // history, rollback
+  std::uint32_t after_serial = 0, limit = 0, serial = 0;
+  CLI::Option *o_after_serial = nullptr, *o_limit = nullptr;
 };
+
+template <typename Req>
+void set_wait(const Args& a, Req& req) {
+  if (a.wait) req.set_wait_serving(true);
+}
 
 template <typename Req>
 void set_soa(const Args& a, Req& req) {
@@ -566,6 +577,7 @@ Result cmd_records_add(Ctl& ctl, const Args& a) {
   req.set_type(a.type);
   req.set_value(a.value);
   if (a.o_ttl->count()) req.set_ttl(a.ttl);
+  set_wait(a, req);
   v1::Record res;
   auto ctx = ctl.context();
   if (auto s = stub->CreateRecord(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
@@ -590,6 +602,7 @@ Result cmd_records_update(Ctl& ctl, const Args& a) {
   req.set_type(a.o_type->count() ? a.type : current.type());
   req.set_value(a.o_value->count() ? a.value : current.value());
   req.set_ttl(a.o_ttl->count() ? a.ttl : current.ttl());
+  set_wait(a, req);
   v1::Record res;
   auto ctx2 = ctl.context();
   if (auto s = stub->UpdateRecord(ctx2.get(), req, &res); !s.ok()) return ctl.failure(s);
@@ -623,6 +636,7 @@ Result cmd_records_rm(Ctl& ctl, const Args& a) {
     v1::DeleteRecordRequest req;
     req.set_zone(a.zone);
     req.set_id(id);
+    set_wait(a, req);
     v1::DeleteRecordResponse res;
     auto ctx = ctl.context();
     if (auto s = stub->DeleteRecord(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
@@ -634,6 +648,166 @@ Result cmd_records_rm(Ctl& ctl, const Args& a) {
     for (auto id : ids) names.push_back(std::to_string(id));
     std::cout << "Deleted record" << (ids.size() > 1 ? "s " : " ") << join(names, ", ") << " from " << a.zone << '\n';
   }
+  return std::nullopt;
+}
+
+// ---- change control (SPEC 14) ----
+
+json change_json(const v1::ChangeEntry& c) {
+  json ops = json::array();
+  for (const auto& op : c.ops()) {
+    if (op.op() == "zone") {
+      const auto& z = op.zone();
+      json zone{{"Name", z.name()}, {"Serial", z.serial()}};
+      if (z.deleted()) {
+        zone["Deleted"] = true;
+      } else {
+        zone.update({{"PrimaryNS", z.primary_ns()}, {"AdminEmail", z.admin_email()}, {"Refresh", z.refresh()},
+                     {"Retry", z.retry()}, {"Expire", z.expire()}, {"MinimumTTL", z.minimum_ttl()}});
+      }
+      ops.push_back({{"Op", "zone"}, {"Zone", zone}});
+    } else {
+      const auto& r = op.record();
+      ops.push_back({{"Op", op.op()},
+                     {"Record",
+                      {{"ID", r.id()}, {"Name", r.name()}, {"Type", r.type()}, {"Value", r.value()}, {"TTL", r.ttl()}}}});
+    }
+  }
+  return json{{"Version", c.version()}, {"Serial", c.serial()}, {"Time", rfc3339(c.time())},
+              {"User", c.user()},       {"Via", c.via()},       {"Ops", ops}};
+}
+
+// "add www A 10.0.0.1 (300); remove ..." (the zone op is the serial, shown in its column).
+std::string ops_summary(const v1::ChangeEntry& c) {
+  std::vector<std::string> parts;
+  for (const auto& op : c.ops()) {
+    if (op.op() == "zone") {
+      if (op.zone().deleted()) parts.push_back("zone deleted");
+      continue;
+    }
+    const auto& r = op.record();
+    parts.push_back(str_cat(op.op(), " ", r.name(), " ", r.type(), " ", r.value(), " (", r.ttl(), ")"));
+  }
+  return parts.empty() ? "SOA changed" : join(parts, "; ");
+}
+
+void print_changes(const Ctl& ctl, const std::vector<const v1::ChangeEntry*>& changes, bool as_list) {
+  if (ctl.json_out()) {
+    if (!as_list && changes.size() == 1) {
+      std::cout << change_json(*changes.front()).dump(2) << '\n';
+      return;
+    }
+    json list = json::array();
+    for (const auto* c : changes) list.push_back(change_json(*c));
+    std::cout << json{{"changes", list}}.dump(2) << '\n';
+    return;
+  }
+  Table t({"VERSION", "SERIAL", "TIME", "USER", "VIA", "CHANGES"});
+  for (const auto* c : changes)
+    t.add({std::to_string(c->version()), std::to_string(c->serial()), rfc3339(c->time()), c->user(), c->via(),
+           ops_summary(*c)});
+  t.print(std::cout);
+}
+
+Result cmd_history(Ctl& ctl, const Args& a) {
+  auto stub = v1::ChangeService::NewStub(ctl.channel());
+  v1::ListChangesRequest req;
+  req.set_zone(a.zone);
+  if (a.o_after_serial && a.o_after_serial->count()) req.set_after_serial(a.after_serial);
+  if (a.o_limit && a.o_limit->count()) req.set_limit(a.limit);
+  v1::ListChangesResponse res;
+  auto ctx = ctl.context();
+  if (auto s = stub->ListChanges(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  std::vector<const v1::ChangeEntry*> rows;
+  for (const auto& c : res.changes()) rows.push_back(&c);
+  print_changes(ctl, rows, /*as_list=*/true);
+  return std::nullopt;
+}
+
+Result cmd_rollback(Ctl& ctl, const Args& a) {
+  auto stub = v1::ChangeService::NewStub(ctl.channel());
+  v1::RollbackRequest req;
+  req.set_zone(a.zone);
+  req.set_to_serial(a.serial);
+  set_wait(a, req);
+  v1::ChangeEntry res;
+  auto ctx = ctl.context();
+  if (auto s = stub->Rollback(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (res.version() == 0 && !ctl.json_out()) {
+    std::cout << "Zone " << a.zone << " already has the records of serial " << a.serial << "; nothing changed\n";
+    return std::nullopt;
+  }
+  print_changes(ctl, {&res}, /*as_list=*/false);
+  return std::nullopt;
+}
+
+// The batch file is the REST body of POST /v1/zones/{zone}/changes: {"ops":[...]}.
+StatusOr<v1::ApplyChangesRequest> batch_from_json(const std::string& zone, const std::string& text) {
+  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return invalid_argument("the batch file is not valid JSON");
+  if (!doc.is_object() || !doc.contains("ops") || !doc["ops"].is_array())
+    return invalid_argument("the batch file must be an object with \"ops\", an array (as the REST body)");
+  v1::ApplyChangesRequest req;
+  req.set_zone(zone);
+  auto text_of = [](const json& j, const char* key, std::string& out) -> bool {
+    if (!j.contains(key) || j[key].is_null()) return true;
+    if (!j[key].is_string()) return false;
+    out = j[key].get<std::string>();
+    return true;
+  };
+  for (std::size_t i = 0; i < doc["ops"].size(); ++i) {
+    const json& op = doc["ops"][i];
+    auto bad = [&](std::string_view why) { return invalid_argument(str_cat("ops[", i, "]: ", why)); };
+    if (!op.is_object()) return bad("must be an object");
+    v1::BatchOp* o = req.add_ops();
+    std::string kind, name, type, value;
+    if (!text_of(op, "op", kind)) return bad("\"op\" must be a string");
+    o->set_op(kind);
+    const json& rec = op.contains("record") && op["record"].is_object() ? op["record"] : op;
+    if (!text_of(rec, "name", name) || !text_of(rec, "type", type) || !text_of(rec, "value", value))
+      return bad("name, type and value must be strings");
+    o->set_name(name);
+    o->set_type(type);
+    o->set_value(value);
+    if (rec.contains("ttl") && !rec["ttl"].is_null()) {
+      if (!rec["ttl"].is_number_unsigned()) return bad("\"ttl\" must be a number of seconds");
+      o->set_ttl(rec["ttl"].get<std::uint32_t>());
+    }
+    if (op.contains("id") && !op["id"].is_null()) {
+      if (!op["id"].is_number_integer()) return bad("\"id\" must be a record ID");
+      o->set_id(op["id"].get<std::int64_t>());
+    }
+    if (op.contains("records")) {
+      if (!op["records"].is_array()) return bad("\"records\" must be an array of {value, ttl}");
+      for (const json& v : op["records"]) {
+        std::string rv;
+        if (!v.is_object() || !text_of(v, "value", rv)) return bad("each of \"records\" needs a string \"value\"");
+        auto* out = o->add_records();
+        out->set_value(rv);
+        if (v.contains("ttl") && v["ttl"].is_number_unsigned()) out->set_ttl(v["ttl"].get<std::uint32_t>());
+      }
+    }
+  }
+  return req;
+}
+
+Result cmd_apply(Ctl& ctl, const Args& a) {
+  std::ifstream in(a.file);
+  if (!in) return Failure{kExitUsage, str_cat("cannot read ", a.file, ": ", std::strerror(errno))};
+  std::stringstream text;
+  text << in.rdbuf();
+  auto req = batch_from_json(a.zone, text.str());
+  if (!req.ok()) return Failure{kExitUsage, str_cat(a.file, ": ", req.status().message())};
+  set_wait(a, *req);
+  auto stub = v1::ChangeService::NewStub(ctl.channel());
+  v1::ChangeEntry res;
+  auto ctx = ctl.context();
+  if (auto s = stub->Apply(ctx.get(), *req, &res); !s.ok()) return ctl.failure(s);
+  if (res.version() == 0 && !ctl.json_out()) {
+    std::cout << "Zone " << a.zone << " already held all of that; nothing changed\n";
+    return std::nullopt;
+  }
+  print_changes(ctl, {&res}, /*as_list=*/false);
   return std::nullopt;
 }
 
@@ -835,6 +1009,7 @@ int run(int argc, char** argv) {
   radd->add_option("TYPE", a.type, "A, AAAA, CNAME, NS, ...")->required();
   radd->add_option("VALUE", a.value, "the record's value")->required();
   auto* add_ttl = radd->add_option("--ttl", a.ttl, "TTL in seconds (default 300)");
+  radd->add_flag("--wait", a.wait, "return once every frontend serves the change (write-and-wait)");
   radd->callback([&, add_ttl] {
     a.o_ttl = add_ttl;
     action = [&] { return cmd_records_add(ctl, a); };
@@ -846,6 +1021,7 @@ int run(int argc, char** argv) {
   auto* u_type = rupdate->add_option("--type", a.type, "new type");
   auto* u_value = rupdate->add_option("--value", a.value, "new value");
   auto* u_ttl = rupdate->add_option("--ttl", a.ttl, "new TTL");
+  rupdate->add_flag("--wait", a.wait, "return once every frontend serves the change (write-and-wait)");
   rupdate->callback([&, u_name, u_type, u_value, u_ttl] {
     a.o_name = u_name;
     a.o_type = u_type;
@@ -856,7 +1032,30 @@ int run(int argc, char** argv) {
   auto* rrm = sub(records, "rm", "delete a record by ID, or every record NAME TYPE [VALUE]");
   rrm->add_option("ZONE", a.zone, "zone name")->required();
   rrm->add_option("ARGS", a.rm_args, "ID | NAME TYPE [VALUE]")->required()->expected(1, 3);
+  rrm->add_flag("--wait", a.wait, "return once every frontend serves the change (write-and-wait)");
   rrm->callback([&] { action = [&] { return cmd_records_rm(ctl, a); }; });
+
+  auto* apply = sub(&app, "apply", "apply a batch of changes, all or nothing (JSON as the REST body {\"ops\":[...]})");
+  apply->add_option("ZONE", a.zone, "zone name")->required();
+  apply->add_option("FILE", a.file, "JSON file with the ops")->required();
+  apply->add_flag("--wait", a.wait, "return once every frontend serves the change (write-and-wait)");
+  apply->callback([&] { action = [&] { return cmd_apply(ctl, a); }; });
+
+  auto* hist = sub(&app, "history", "list a zone's changes, oldest first, with who made them and how");
+  hist->add_option("ZONE", a.zone, "zone name")->required();
+  auto* h_after = hist->add_option("--after-serial", a.after_serial, "only changes after this serial");
+  auto* h_limit = hist->add_option("--limit", a.limit, "at most this many");
+  hist->callback([&, h_after, h_limit] {
+    a.o_after_serial = h_after;
+    a.o_limit = h_limit;
+    action = [&] { return cmd_history(ctl, a); };
+  });
+
+  auto* rb = sub(&app, "rollback", "make the zone's records what they were at SERIAL, as one new change (admin)");
+  rb->add_option("ZONE", a.zone, "zone name")->required();
+  rb->add_option("SERIAL", a.serial, "a serial from the zone's history")->required();
+  rb->add_flag("--wait", a.wait, "return once every frontend serves the change (write-and-wait)");
+  rb->callback([&] { action = [&] { return cmd_rollback(ctl, a); }; });
 
   auto* imp = sub(&app, "import", "replace a zone's records with an RFC 1035 zone file (admin)");
   imp->add_option("ZONE", a.zone, "zone name")->required();

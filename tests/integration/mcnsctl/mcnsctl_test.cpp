@@ -19,6 +19,7 @@
 #include <fstream>
 #include <sstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -324,7 +325,6 @@ TEST_F(McnsctlTest, ScriptedSession) {
   EXPECT_EQ(missing.err.rfind("mcnsctl: ", 0), 0u) << missing.err;
   EXPECT_EQ(run(with_server({"zones", "ls", "-o", "yaml"})).code, 2);
   EXPECT_EQ(run({"frobnicate"}).code, 2);
-  EXPECT_EQ(run({"history", "lab.example.net"}).code, 2) << "change-control commands do not exist yet";
   auto help = run({"records", "--help"});
   EXPECT_EQ(help.code, 0);
   for (const char* c : {"ls", "add", "update", "rm"}) EXPECT_NE(help.out.find(c), std::string::npos) << help.out;
@@ -343,6 +343,57 @@ TEST_F(McnsctlTest, ScriptedSession) {
   ASSERT_EQ(totp.code, 0) << totp.err;
   auto body = nlohmann::json::parse(mcias_.login_bodies().back());
   EXPECT_EQ(body["totp_code"], "123456");
+}
+
+TEST_F(McnsctlTest, ApplyHistoryRollbackAndWait) {
+  make_zone("cc.example.net");
+  auto zone = rest_->get("/v1/zones/cc.example.net", "tok-admin").json();
+  const std::uint32_t start = zone["Serial"];
+
+  // --wait with no frontend following the control returns at once.
+  auto add = admin({"records", "add", "cc.example.net", "www", "A", "192.0.2.10", "--wait"});
+  ASSERT_EQ(add.code, 0) << add.err;
+
+  dir_.write("batch.json", R"({"ops":[
+      {"op":"add","record":{"name":"api","type":"A","value":"192.0.2.11"}},
+      {"op":"add","record":{"name":"txt","type":"TXT","value":"\"hello\"","ttl":60}},
+      {"op":"remove","name":"www","type":"A","value":"192.0.2.10"}]})");
+  auto applied = admin({"apply", "cc.example.net", dir_.path() + "/batch.json", "-o", "json"});
+  ASSERT_EQ(applied.code, 0) << applied.err;
+  auto change = nlohmann::json::parse(applied.out);
+  EXPECT_EQ(change["Serial"], start + 2);
+  EXPECT_EQ(change["Via"], "grpc");
+  EXPECT_EQ(change["Ops"].size(), 4u) << applied.out;  // the zone op and three record ops
+
+  // A batch with one bad op changes nothing and says which op.
+  dir_.write("bad.json", R"({"ops":[{"op":"add","record":{"name":"ok","type":"A","value":"192.0.2.12"}},
+                                    {"op":"add","record":{"name":"no","type":"A","value":"999.0.0.1"}}]})");
+  auto bad = admin({"apply", "cc.example.net", dir_.path() + "/bad.json"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("operation 2"), std::string::npos) << bad.err;
+  dir_.write("broken.json", "{\"ops\": [");
+  EXPECT_EQ(admin({"apply", "cc.example.net", dir_.path() + "/broken.json"}).code, 2);
+  EXPECT_EQ(rest_->get("/v1/zones/cc.example.net", "tok-admin").json()["Serial"], start + 2);
+
+  auto history = admin({"history", "cc.example.net", "--after-serial", std::to_string(start)});
+  ASSERT_EQ(history.code, 0) << history.err;
+  EXPECT_NE(history.out.find("VIA"), std::string::npos) << history.out;
+  EXPECT_NE(history.out.find("add api A 192.0.2.11"), std::string::npos) << history.out;
+  EXPECT_NE(history.out.find("remove www A 192.0.2.10"), std::string::npos) << history.out;
+
+  auto rolled = admin({"rollback", "cc.example.net", std::to_string(start + 1), "--wait", "-o", "json"});
+  ASSERT_EQ(rolled.code, 0) << rolled.err;
+  EXPECT_EQ(nlohmann::json::parse(rolled.out)["Via"], "rollback");
+  auto records = rest_->get("/v1/zones/cc.example.net/records", "tok-admin").json()["records"];
+  std::set<std::string> names;
+  for (const auto& r : records) names.insert(r["Name"].get<std::string>());
+  EXPECT_EQ(names, (std::set<std::string>{"@", "www"}));
+
+  auto listed = admin({"history", "cc.example.net", "--limit", "2", "-o", "json"});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_EQ(nlohmann::json::parse(listed.out)["changes"].size(), 2u);
+  EXPECT_EQ(admin({"rollback", "cc.example.net", "12345"}).code, 1);
+  EXPECT_EQ(run(with_server({"history", "cc.example.net"})).code, 1) << "no token: refused by the server";
 }
 
 TEST_F(McnsctlTest, ErrorsAPersonCanActOn) {
