@@ -31,7 +31,7 @@ _mcnsctl() {
     w=${words[i]}
     case $w in
       --server|--token-file|--ca-cert) _mcnsctl_global+=("$w" "${words[i+1]}"); ((i++)) ;;
-      -o|--output|--username|-u|--totp|--name|--type|--value|--ttl|--primary-ns|--admin-email|--refresh|--retry|--expire|--minimum-ttl) ((i++)) ;;
+      -o|--output|--username|-u|--totp|--name|--type|--value|--ttl|--primary-ns|--admin-email|--refresh|--retry|--expire|--minimum-ttl|--after-serial|--limit) ((i++)) ;;
       -*) ;;
       *) cmd+=("$w") ;;
     esac
@@ -39,7 +39,7 @@ _mcnsctl() {
 
   local opts=""
   case "${cmd[0]}" in
-    "") COMPREPLY=($(compgen -W "login logout health frontends zones records import export watch version $globals" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "login logout health frontends zones records apply history rollback import export watch version $globals" -- "$cur")); return ;;
     login) opts="--username --totp" ;;
     zones)
       case "${cmd[1]}" in
@@ -53,8 +53,9 @@ _mcnsctl() {
       case "${cmd[1]}" in
         "") COMPREPLY=($(compgen -W "ls add update rm" -- "$cur")); return ;;
         ls) opts="--name --type" ;;
-        add) opts="--ttl" ;;
-        update) opts="--name --type --value --ttl" ;;
+        add) opts="--ttl --wait" ;;
+        update) opts="--name --type --value --ttl --wait" ;;
+        rm) opts="--wait" ;;
       esac
       if [[ -n ${cmd[1]} && ${#cmd[@]} -eq 2 && $cur != -* ]]; then
         COMPREPLY=($(compgen -W "$(_mcnsctl_zones)" -- "$cur")); return
@@ -62,6 +63,16 @@ _mcnsctl() {
       if [[ ${cmd[1]} == add && ${#cmd[@]} -eq 4 ]]; then
         COMPREPLY=($(compgen -W "A AAAA CNAME NS MX TXT SRV CAA PTR" -- "$cur")); return
       fi ;;
+    apply)
+      opts="--wait"
+      if [[ ${#cmd[@]} -eq 1 && $cur != -* ]]; then COMPREPLY=($(compgen -W "$(_mcnsctl_zones)" -- "$cur")); return; fi
+      if [[ ${#cmd[@]} -eq 2 && $cur != -* ]]; then COMPREPLY=($(compgen -f -- "$cur")); return; fi ;;
+    history)
+      opts="--after-serial --limit"
+      if [[ ${#cmd[@]} -eq 1 && $cur != -* ]]; then COMPREPLY=($(compgen -W "$(_mcnsctl_zones)" -- "$cur")); return; fi ;;
+    rollback)
+      opts="--wait"
+      if [[ ${#cmd[@]} -eq 1 && $cur != -* ]]; then COMPREPLY=($(compgen -W "$(_mcnsctl_zones)" -- "$cur")); return; fi ;;
     import)
       if [[ ${#cmd[@]} -eq 1 && $cur != -* ]]; then COMPREPLY=($(compgen -W "$(_mcnsctl_zones)" -- "$cur")); return; fi
       if [[ ${#cmd[@]} -eq 2 ]]; then COMPREPLY=($(compgen -f -- "$cur")); return; fi ;;
