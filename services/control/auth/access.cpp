@@ -8,7 +8,6 @@ std::string_view access_name(Access access) noexcept {
   switch (access) {
     case Access::kPublic: return "public";
     case Access::kAuthenticated: return "authenticated";
-    case Access::kAdmin: return "admin";
   }
   return "unknown";
 }
@@ -35,10 +34,15 @@ bool is_bearer_token_syntax(std::string_view token) noexcept {
   return true;
 }
 
-StatusOr<Principal> authenticate_header(Authenticator& authenticator, std::string_view authorization) {
+StatusOr<std::string_view> well_formed_bearer(std::string_view authorization) {
   std::string_view token = bearer_token(authorization);
   if (token.empty()) return unauthenticated("missing bearer token");
   if (!is_bearer_token_syntax(token)) return unauthenticated("malformed bearer token");
+  return token;
+}
+
+StatusOr<Principal> authenticate_header(Authenticator& authenticator, std::string_view authorization) {
+  MCNS_ASSIGN_OR_RETURN(std::string_view token, well_formed_bearer(authorization));
   return authenticator.authenticate(token);
 }
 
@@ -46,8 +50,6 @@ StatusOr<std::optional<Principal>> check_access(Authenticator& authenticator, Ac
                                                 std::optional<std::string_view> authorization) {
   if (access == Access::kPublic) return std::optional<Principal>();
   MCNS_ASSIGN_OR_RETURN(Principal who, authenticate_header(authenticator, authorization.value_or("")));
-  if (access == Access::kAdmin && !who.is_admin())
-    return permission_denied(str_cat("permission denied: \"", who.username, "\" may not do this (admin role required)"));
   return std::optional<Principal>(std::move(who));
 }
 

@@ -1,8 +1,8 @@
 #pragma once
-// The edge check shared by REST and gRPC: every route and every RPC is one of three
-// access levels, and this is the one function that turns a request's Authorization
-// header into "go on with this caller" or a status. Finer authorization (the SPEC
-// section 6 matrix) is the domain service's job.
+// The edge check shared by REST and gRPC: every route and every RPC is public or
+// authenticated (SPEC 6), and this is the one function that turns a request's
+// Authorization header into "go on with this caller" or a status. Who may do what is
+// decided in one place only, the domain service (services/control/domain/authz.h).
 #include <optional>
 #include <string_view>
 
@@ -15,7 +15,6 @@ namespace mcns::control::auth {
 enum class Access {
   kPublic,         // no token needed; a token, if any, is not even looked at
   kAuthenticated,  // a valid token; the domain decides the rest
-  kAdmin,          // a valid token of a caller with the admin role
 };
 
 std::string_view access_name(Access access) noexcept;
@@ -30,6 +29,10 @@ std::string_view bearer_token(std::string_view authorization) noexcept;
 // survive the JSON of an MCIAS request.
 bool is_bearer_token_syntax(std::string_view token) noexcept;
 
+// The well-formed bearer token of an Authorization header value, or UNAUTHENTICATED
+// ("missing bearer token", "malformed bearer token"). Asks no identity provider.
+StatusOr<std::string_view> well_formed_bearer(std::string_view authorization);
+
 // The caller behind an Authorization header value: UNAUTHENTICATED for none, another
 // scheme, a malformed or an invalid token; UNAVAILABLE when the identity provider cannot
 // be asked.
@@ -37,8 +40,7 @@ StatusOr<Principal> authenticate_header(Authenticator& authenticator, std::strin
 
 // The edge decision for a request to a route of level `access` carrying the given
 // Authorization header (nullopt: none). Returns the caller (nullopt for a public route),
-// or UNAUTHENTICATED (no/bad token), UNAVAILABLE (identity provider down) or
-// PERMISSION_DENIED (an admin route and no admin role).
+// or UNAUTHENTICATED (no/bad token) or UNAVAILABLE (identity provider down).
 StatusOr<std::optional<Principal>> check_access(Authenticator& authenticator, Access access,
                                                 std::optional<std::string_view> authorization);
 

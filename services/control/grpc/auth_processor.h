@@ -1,14 +1,14 @@
 #pragma once
 // The gRPC edge: an AuthMetadataProcessor that runs for EVERY call before any handler
 // (and before the server even looks for the method): it looks the call's :path up in the
-// method map, denies an unmapped method, and for non-public methods checks the
-// `authorization: Bearer` metadata with the same check_access() the REST router uses.
+// method map, denies an unmapped method, and for authenticated methods requires one
+// well-formed `authorization: Bearer` value (no identity provider is asked here).
 //
-// NOTE: the processor cannot hand the Principal to the handler. Properties it adds to
-// the AuthContext belong to the CONNECTION in gRPC 1.51, so a second call on the same
-// channel would see the first caller's identity (a test caught exactly that). Handlers
-// therefore resolve their caller from the call's own token with caller(), which is a
-// cache hit in the authenticator (MCIAS mode) or a hash lookup (local mode).
+// The caller is then established ONCE, by the handler, with caller() from the call's own
+// token: the processor cannot hand a Principal to the handler, because properties it
+// adds to the AuthContext belong to the CONNECTION in gRPC 1.51, so a second call on the
+// same channel would see the first caller's identity. What the caller may do is decided
+// by the domain service alone.
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -25,9 +25,8 @@ namespace mcns::control::grpcapi {
 
 using CallHook = std::function<void(std::string_view method, StatusCode code, std::chrono::duration<double> elapsed)>;
 
-// `authenticator` and `map` must outlive the server. `on_refused` sees calls refused here.
-std::shared_ptr<::grpc::AuthMetadataProcessor> make_auth_processor(auth::Authenticator& authenticator,
-                                                                   const MethodMap& map, CallHook on_refused);
+// `map` must outlive the server. `on_refused` sees calls refused here.
+std::shared_ptr<::grpc::AuthMetadataProcessor> make_auth_processor(const MethodMap& map, CallHook on_refused);
 
 // The caller of an authenticated call, from the call's own bearer token:
 // UNAUTHENTICATED without a valid token, UNAVAILABLE when the identity provider cannot be

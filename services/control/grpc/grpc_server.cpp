@@ -76,7 +76,7 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::start(GrpcServerOptions option
   MCNS_ASSIGN_OR_RETURN(auto creds, grpcutil::server_credentials(options.tls_cert, options.tls_key));
   auto impl = std::make_unique<Impl>(std::move(options), zones, authenticator);
   const MethodMap& map = impl->options.method_map ? *impl->options.method_map : MethodMap::standard();
-  creds->SetAuthMetadataProcessor(make_auth_processor(authenticator, map, impl->hook));
+  creds->SetAuthMetadataProcessor(make_auth_processor(map, impl->hook));
 
   ::grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   ::grpc::ServerBuilder builder;

@@ -12,10 +12,10 @@ const MethodMap& MethodMap::standard() {
       {"/mcns.v1.AuthService/Logout",        Access::kAuthenticated},
       {"/mcns.v1.ZoneService/ListZones",     Access::kAuthenticated},
       {"/mcns.v1.ZoneService/GetZone",       Access::kAuthenticated},
-      {"/mcns.v1.ZoneService/CreateZone",    Access::kAdmin},
-      {"/mcns.v1.ZoneService/UpdateZone",    Access::kAdmin},
-      {"/mcns.v1.ZoneService/DeleteZone",    Access::kAdmin},
-      {"/mcns.v1.ZoneService/ImportZone",    Access::kAdmin},
+      {"/mcns.v1.ZoneService/CreateZone",    Access::kAuthenticated},
+      {"/mcns.v1.ZoneService/UpdateZone",    Access::kAuthenticated},
+      {"/mcns.v1.ZoneService/DeleteZone",    Access::kAuthenticated},
+      {"/mcns.v1.ZoneService/ImportZone",    Access::kAuthenticated},
       {"/mcns.v1.ZoneService/ExportZone",    Access::kAuthenticated},
       // Readers: the stream asks the domain (list_zones / get_zone) before it opens.
       {"/mcns.v1.ZoneService/WatchChanges",  Access::kAuthenticated},
@@ -26,7 +26,7 @@ const MethodMap& MethodMap::standard() {
       {"/mcns.v1.RecordService/DeleteRecord", Access::kAuthenticated},
       {"/mcns.v1.ChangeService/Apply",       Access::kAuthenticated},
       {"/mcns.v1.ChangeService/ListChanges", Access::kAuthenticated},
-      {"/mcns.v1.ChangeService/Rollback",    Access::kAdmin},
+      {"/mcns.v1.ChangeService/Rollback",    Access::kAuthenticated},
       // The watch stream authorizes its caller itself (ZoneService::authorize_watch:
       // admins and [sync] allowed_accounts); the edge only authenticates.
       {"/mcns.v1.SyncService/Watch",         Access::kAuthenticated},

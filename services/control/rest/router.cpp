@@ -19,21 +19,22 @@ struct Route {
   HandlerFn handler;
 };
 
-// The REST API (SPEC section 7 and docs/API.md). First match wins. Access is the edge
-// check (auth/access.h); the domain service then applies the authorization matrix.
+// The REST API (SPEC section 7 and docs/API.md). First match wins. Access only says
+// whether a route needs a caller (auth/access.h); the domain service alone decides what
+// that caller may do.
 constexpr Route kRoutes[] = {
     {"GET",    "/v1/health",                    Access::kPublic,        health},
     {"POST",   "/v1/auth/login",                Access::kPublic,        login},
     {"POST",   "/v1/auth/logout",               Access::kAuthenticated, logout},
     {"GET",    "/v1/zones",                     Access::kAuthenticated, list_zones},
-    {"POST",   "/v1/zones",                     Access::kAdmin,         create_zone},
+    {"POST",   "/v1/zones",                     Access::kAuthenticated, create_zone},
     {"GET",    "/v1/zones/{zone}",              Access::kAuthenticated, get_zone},
-    {"PUT",    "/v1/zones/{zone}",              Access::kAdmin,         update_zone},
-    {"DELETE", "/v1/zones/{zone}",              Access::kAdmin,         delete_zone},
+    {"PUT",    "/v1/zones/{zone}",              Access::kAuthenticated, update_zone},
+    {"DELETE", "/v1/zones/{zone}",              Access::kAuthenticated, delete_zone},
     {"GET",    "/v1/zones/{zone}/export",       Access::kAuthenticated, export_zone},
     {"GET",    "/v1/zones/{zone}/changes",      Access::kAuthenticated, list_changes},
     {"POST",   "/v1/zones/{zone}/changes",      Access::kAuthenticated, apply_changes},
-    {"POST",   "/v1/zones/{zone}/rollback",     Access::kAdmin,         rollback},
+    {"POST",   "/v1/zones/{zone}/rollback",     Access::kAuthenticated, rollback},
     {"GET",    "/v1/zones/{zone}/records",      Access::kAuthenticated, list_records},
     {"POST",   "/v1/zones/{zone}/records",      Access::kAuthenticated, create_record},
     {"GET",    "/v1/zones/{zone}/records/{id}", Access::kAuthenticated, get_record},
