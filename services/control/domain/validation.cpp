@@ -1,5 +1,7 @@
 #include "services/control/domain/validation.h"
 
+#include <vector>
+
 #include "common/base/strings.h"
 #include "common/dns/name.h"
 #include "common/dns/value.h"
@@ -125,6 +127,26 @@ bool apply_soa(const ValidSoa& soa, Zone& zone) {
   set(zone.expire, soa.expire);
   set(zone.minimum_ttl, soa.minimum_ttl);
   return changed;
+}
+
+Status check_cname_exclusivity(std::string_view zone, std::string_view name, std::string_view type,
+                               const std::set<std::string, std::less<>>& types_at_name) {
+  const bool is_cname = type == "CNAME";
+  if (is_cname && name == "@")
+    return already_exists(str_cat("CNAME conflict: a CNAME cannot be at the apex of zone \"", zone,
+                                  "\" (the apex has SOA and NS records)"));
+  const bool has_cname = types_at_name.contains("CNAME");
+  if (is_cname && has_cname)
+    return already_exists(
+        str_cat("CNAME conflict: \"", name, "\" already has a CNAME record (a name can have only one)"));
+  if (is_cname && !types_at_name.empty()) {
+    std::vector<std::string> types(types_at_name.begin(), types_at_name.end());
+    return already_exists(str_cat("CNAME conflict: \"", name, "\" already has ", join(types, ", "), " records"));
+  }
+  if (!is_cname && has_cname)
+    return already_exists(str_cat("CNAME conflict: \"", name, "\" already has a CNAME record, so it cannot have ",
+                                  type, " records"));
+  return ok_status();
 }
 
 }  // namespace mcns::control::domain

@@ -5,6 +5,7 @@
 // APIs return it verbatim.
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,14 @@ StatusOr<const dns::RRTypeInfo*> record_type(std::string_view mnemonic);
 
 // Validates name, type, value and TTL (absent: 300) of a record in `zone` (canonical).
 StatusOr<ValidRecord> validate_record(std::string_view zone, const RecordFields& fields);
+
+// CNAME exclusivity (RFC 1034 section 3.6.2), the one statement of the rule for every
+// write path: a name with a CNAME has no other data, has one CNAME only, and the apex
+// (which always has SOA and NS) has none. `types_at_name` are the types already at
+// `name` (relative, "@" for the apex) apart from the record being replaced; `type` is
+// the type being added. ALREADY_EXISTS "CNAME conflict: ..." (409), else OK.
+Status check_cname_exclusivity(std::string_view zone, std::string_view name, std::string_view type,
+                               const std::set<std::string, std::less<>>& types_at_name);
 
 // "Admin@Example.com" -> "admin.example.com."; "admin.example.com" -> "admin.example.com.".
 // The part before '@' becomes one label, so it may not contain dots.

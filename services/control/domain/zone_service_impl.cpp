@@ -39,32 +39,15 @@ std::string describe(std::string_view name, std::string_view type, std::string_v
 // that two racing writers cannot both pass it. `exclude_id` is the record being
 // updated, which is not in conflict with itself.
 Status check_conflicts(ReadTx& tx, const Zone& zone, const ValidRecord& rec, std::int64_t exclude_id) {
-  const bool is_cname = rec.type->code == dns::type::kCNAME;
-  if (is_cname && rec.name == "@")
-    return already_exists(str_cat("CNAME conflict: a CNAME cannot be at the apex of zone \"", zone.name,
-                                  "\" (the apex has SOA and NS records)"));
   MCNS_ASSIGN_OR_RETURN(std::vector<Record> existing, tx.list_records(zone.id, rec.name));
-  std::set<std::string> other_types;
-  bool has_cname = false;
+  std::set<std::string, std::less<>> types;
   for (const Record& r : existing) {
     if (r.id == exclude_id) continue;
     if (r.type == rec.type->mnemonic && r.value == rec.value)
       return already_exists(str_cat("record already exists: ", describe(rec.name, r.type, r.value)));
-    if (r.type == "CNAME") has_cname = true;
-    else other_types.insert(r.type);
+    types.insert(r.type);
   }
-  if (is_cname && has_cname)
-    return already_exists(
-        str_cat("CNAME conflict: \"", rec.name, "\" already has a CNAME record (a name can have only one)"));
-  if (is_cname && !other_types.empty()) {
-    std::vector<std::string> types(other_types.begin(), other_types.end());
-    return already_exists(str_cat("CNAME conflict: \"", rec.name, "\" already has ", join(types, ", "),
-                                  " records"));
-  }
-  if (!is_cname && has_cname)
-    return already_exists(str_cat("CNAME conflict: \"", rec.name, "\" already has a CNAME record, so it cannot have ",
-                                  rec.type->mnemonic, " records"));
-  return ok_status();
+  return check_cname_exclusivity(zone.name, rec.name, rec.type->mnemonic, types);
 }
 
 void add_zone_upsert(mcns::v1::Change& change, const Zone& zone) {
@@ -386,7 +369,7 @@ StatusOr<ImportResult> ZoneServiceImpl::import_zone(const auth::Principal& who, 
   // Validate every record, and the set as a whole, before touching the database.
   using Key = std::tuple<std::string, std::string, std::string>;  // name, type, value
   std::map<Key, std::pair<ValidRecord, int>> wanted;                // -> record, line
-  std::map<std::string, std::set<std::string>> types_at;            // name -> types
+  std::map<std::string, std::set<std::string, std::less<>>> types_at;  // name -> types so far
   for (const ImportRecord& in : import.records) {
     auto where = [&](const Status& s) { return Status(s.code(), str_cat("line ", in.line, ": ", s.message())); };
     auto valid = validate_record(zone_name, in.fields);
@@ -396,28 +379,12 @@ StatusOr<ImportResult> ZoneServiceImpl::import_zone(const auth::Principal& who, 
       return where(invalid_argument(str_cat("duplicate record ", describe(valid->name, valid->type->mnemonic,
                                                                           valid->value),
                                             " (also on line ", it->second.second, ")")));
-    if (valid->type->code == dns::type::kCNAME && valid->name == "@")
-      return where(already_exists(str_cat("CNAME conflict: a CNAME cannot be at the apex of zone \"", zone_name,
-                                          "\" (the apex has SOA and NS records)")));
-    types_at[valid->name].insert(std::string(valid->type->mnemonic));
+    // The records before this one in the file are "already there" for the rule.
+    auto& types = types_at[valid->name];
+    if (Status s = check_cname_exclusivity(zone_name, valid->name, valid->type->mnemonic, types); !s.ok())
+      return where(s);
+    types.insert(std::string(valid->type->mnemonic));
     wanted.emplace(std::move(key), std::make_pair(*std::move(valid), in.line));
-  }
-  for (const auto& [name, types] : types_at) {
-    if (!types.contains("CNAME")) continue;
-    // The CNAMEs at this name are adjacent in the ordered map (name, type, value).
-    std::size_t cnames = 0;
-    for (auto it = wanted.lower_bound(Key{name, "CNAME", ""});
-         it != wanted.end() && std::get<0>(it->first) == name && std::get<1>(it->first) == "CNAME"; ++it)
-      ++cnames;
-    if (cnames > 1)
-      return already_exists(str_cat("CNAME conflict: \"", name, "\" has more than one CNAME record"));
-    if (types.size() > 1) {
-      std::vector<std::string> others;
-      for (const std::string& t : types)
-        if (t != "CNAME") others.push_back(t);
-      return already_exists(str_cat("CNAME conflict: \"", name, "\" has a CNAME and ", join(others, ", "),
-                                    " records"));
-    }
   }
 
   const Timestamp at = now();
@@ -585,15 +552,13 @@ StatusOr<BatchResult> ZoneServiceImpl::apply_batch(const auth::Principal& who, c
         case BatchOpKind::kAdd: {
           MCNS_ASSIGN_OR_RETURN(std::vector<Record> at_name, tx.list_records(zone.id, op.name));
           const bool is_cname = op.type->code == dns::type::kCNAME;
-          bool has_cname = false, has_other = false;
-          for (const Record& r : at_name) (r.type == "CNAME" ? has_cname : has_other) = true;
-          const char* conflict = nullptr;
-          if (is_cname && op.name == "@") conflict = "a CNAME cannot be at the apex (it has SOA and NS records)";
-          else if (is_cname && has_other) conflict = "the name has other records, so it cannot have a CNAME";
-          else if (!is_cname && has_cname) conflict = "the name has a CNAME record, so it cannot have other records";
-          if (conflict) {
-            if (cmd.on_conflict == OnConflict::kFail)
-              return already_exists(str_cat("CNAME conflict at \"", op.name, "\": ", conflict));
+          // A CNAME added where a CNAME is replaces it (below), so that one does not count.
+          std::set<std::string, std::less<>> types;
+          for (const Record& r : at_name)
+            if (!(is_cname && r.type == "CNAME")) types.insert(r.type);
+          if (Status conflict = check_cname_exclusivity(zone.name, op.name, op.type->mnemonic, types);
+              !conflict.ok()) {
+            if (cmd.on_conflict == OnConflict::kFail) return conflict;
             ++result.skipped;
             continue;
           }

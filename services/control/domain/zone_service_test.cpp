@@ -701,9 +701,11 @@ TEST_F(ZoneServiceTest, BadImportsChangeNothing) {
   const Case cases[] = {
       {{{{"www", "A", "300.0.0.1", 300}, 7}}, "line 7: invalid A value"},
       {{{{"www", "A", "10.0.0.1", 300}, 7}, {{"www", "A", "10.0.0.1", 60}, 9}}, "line 9: duplicate record"},
-      {{{{"www", "A", "10.0.0.1", 300}, 7}, {{"www", "CNAME", "x.example.com.", 60}, 9}}, "CNAME conflict"},
-      {{{{"@", "CNAME", "x.example.com.", 60}, 4}}, "line 4: CNAME conflict"},
-      {{{{"a", "CNAME", "x.example.com.", 60}, 4}, {{"a", "CNAME", "y.example.com.", 60}, 5}}, "more than one CNAME"},
+      {{{{"www", "A", "10.0.0.1", 300}, 7}, {{"www", "CNAME", "x.example.com.", 60}, 9}},
+       "line 9: CNAME conflict: \"www\" already has A records"},
+      {{{{"@", "CNAME", "x.example.com.", 60}, 4}}, "line 4: CNAME conflict: a CNAME cannot be at the apex"},
+      {{{{"a", "CNAME", "x.example.com.", 60}, 4}, {{"a", "CNAME", "y.example.com.", 60}, 5}},
+       "line 5: CNAME conflict: \"a\" already has a CNAME record (a name can have only one)"},
       {{{{"ok", "A", "10.0.0.1", 300}, 4}, {{"bad name", "A", "10.0.0.1", 300}, 5}}, "line 5: invalid record name"},
       {{{{"x", "A", "10.0.0.1", 0}, 8}}, "line 8: invalid TTL 0"},
   };
