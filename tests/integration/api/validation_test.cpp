@@ -165,11 +165,13 @@ TEST_F(ValidationTest, DuplicatesAndCnameConflictsAre409) {
     EXPECT_EQ(g.code, StatusCode::kAlreadyExists) << g.message;
     EXPECT_EQ(r.message, g.message);
   }
-  // A CNAME at the apex is refused too (whatever the domain calls it), alike on both.
+  // A CNAME at the apex is refused too, as a conflict with the apex's SOA and NS.
   auto ra = rest_->create_record(kAdminToken, kZone, {"@", "CNAME", "elsewhere.example.", std::nullopt});
   auto ga = grpc_->create_record(kAdminToken, kZone, {"@", "CNAME", "elsewhere.example.", std::nullopt});
-  EXPECT_TRUE(ra.http == 400 || ra.http == 409) << ra.http;
+  EXPECT_EQ(ra.http, 409) << ra.message;
   EXPECT_EQ(ra.code, ga.code);
+  EXPECT_EQ(ra.message, "CNAME conflict: a CNAME cannot be at the apex of zone \"" + std::string(kZone) +
+                            "\" (the apex has SOA and NS records)");
   EXPECT_EQ(ra.message, ga.message);
   auto dz = rest_->create_zone(kAdminToken, {kZone});
   auto gz = grpc_->create_zone(kAdminToken, {kZone});

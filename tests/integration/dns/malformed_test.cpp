@@ -1,5 +1,5 @@
 // Malformed packets never crash mcns-dns, and the next valid query is answered
-// (issue 4, "Must show"). Each case is sent, then a valid query must get its answer and
+// (SPEC 9 and 16). Each case is sent, then a valid query must get its answer and
 // the process must still be running.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Privilege handling (issue 4 item 2): started as root, mcns-dns binds and then drops to
+// Privilege handling: started as root, mcns-dns binds and then drops to
 // [process] user; started as that user with CAP_NET_BIND_SERVICE it binds a privileged
 // port itself. Both need root to set up, so they are skipped otherwise.
 #include <arpa/inet.h>
