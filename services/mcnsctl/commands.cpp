@@ -659,7 +659,7 @@ json change_json(const v1::ChangeEntry& c) {
     if (op.op() == "zone") {
       const auto& z = op.zone();
       json zone{{"Name", z.name()}, {"Serial", z.serial()}};
-      if (z.deleted()) {
+      if (op.zone_deleted()) {
         zone["Deleted"] = true;
       } else {
         zone.update({{"PrimaryNS", z.primary_ns()}, {"AdminEmail", z.admin_email()}, {"Refresh", z.refresh()},
@@ -682,7 +682,7 @@ std::string ops_summary(const v1::ChangeEntry& c) {
   std::vector<std::string> parts;
   for (const auto& op : c.ops()) {
     if (op.op() == "zone") {
-      if (op.zone().deleted()) parts.push_back("zone deleted");
+      if (op.zone_deleted()) parts.push_back("zone deleted");
       continue;
     }
     const auto& r = op.record();

@@ -114,6 +114,20 @@ StatusOr<std::uint64_t> ZoneServiceImpl::write(const std::function<Status(WriteT
   });
 }
 
+StatusOr<store::HistoryEntry> ZoneServiceImpl::commit_record_ops(WriteTx& tx, Zone& zone,
+                                                                  const mcns::v1::Change& record_ops, Timestamp at,
+                                                                  store::ChangeMeta meta) const {
+  zone.serial = next_serial(zone.serial, today());
+  zone.updated_at = at;
+  MCNS_RETURN_IF_ERROR(tx.update_zone(zone));
+  mcns::v1::Change change;
+  add_zone_upsert(change, zone);
+  for (const mcns::v1::ChangeOp& op : record_ops.ops()) *change.add_ops() = op;
+  MCNS_ASSIGN_OR_RETURN(std::uint64_t version, tx.append_change(zone.name, change, at, meta));
+  return store::HistoryEntry{version, zone.serial, zone.name, at, std::move(meta.user), std::move(meta.via),
+                             std::move(change)};
+}
+
 // ---- zones ----
 
 StatusOr<std::vector<Zone>> ZoneServiceImpl::list_zones(const auth::Principal& who) {
@@ -604,14 +618,9 @@ StatusOr<BatchResult> ZoneServiceImpl::apply_batch(const auth::Principal& who, c
       }
     }
     if (record_ops.ops_size() == 0) return ok_status();  // nothing changed: not a mutation
-    zone.serial = next_serial(zone.serial, today());
-    zone.updated_at = at;
-    MCNS_RETURN_IF_ERROR(tx.update_zone(zone));
-    mcns::v1::Change change;
-    add_zone_upsert(change, zone);
-    for (const mcns::v1::ChangeOp& op : record_ops.ops()) *change.add_ops() = op;
+    MCNS_RETURN_IF_ERROR(commit_record_ops(tx, zone, record_ops, at, meta_of(who)).status());
     result.zone = zone;
-    return tx.append_change(zone.name, change, at, meta_of(who)).status();
+    return ok_status();
   }));
   if (result.version != 0)
     log::info("zone ", zone_name, ": batch of ", ops.size(), " operation(s) by ", who.username, ": ", result.added,
@@ -772,14 +781,8 @@ StatusOr<Change> ZoneServiceImpl::rollback(const auth::Principal& who, const Rol
       add_record_op(record_ops, zone, r, /*add=*/true);
     }
     if (record_ops.ops_size() == 0) return ok_status();  // already those records: not a mutation
-    zone.serial = next_serial(zone.serial, today());
-    zone.updated_at = at;
-    MCNS_RETURN_IF_ERROR(tx.update_zone(zone));
-    mcns::v1::Change change;
-    add_zone_upsert(change, zone);
-    for (const mcns::v1::ChangeOp& op : record_ops.ops()) *change.add_ops() = op;
-    MCNS_ASSIGN_OR_RETURN(std::uint64_t version, tx.append_change(zone.name, change, at, meta_of(who, "rollback")));
-    store::HistoryEntry entry{version, zone.serial, zone.name, at, who.username, "rollback", std::move(change)};
+    MCNS_ASSIGN_OR_RETURN(store::HistoryEntry entry,
+                          commit_record_ops(tx, zone, record_ops, at, meta_of(who, "rollback")));
     result = change_of(entry);
     return ok_status();
   }));
@@ -922,15 +925,7 @@ StatusOr<Change> ZoneServiceImpl::apply_changes(const auth::Principal& who, cons
       if (!s.ok()) return where(s);
     }
     if (record_ops.ops_size() == 0) return ok_status();  // nothing changed: not a mutation
-    zone.serial = next_serial(zone.serial, today());
-    zone.updated_at = at;
-    MCNS_RETURN_IF_ERROR(tx.update_zone(zone));
-    mcns::v1::Change change;
-    add_zone_upsert(change, zone);
-    for (const mcns::v1::ChangeOp& op : record_ops.ops()) *change.add_ops() = op;
-    store::ChangeMeta meta = meta_of(who);
-    MCNS_ASSIGN_OR_RETURN(std::uint64_t version, tx.append_change(zone.name, change, at, meta));
-    store::HistoryEntry entry{version, zone.serial, zone.name, at, meta.user, meta.via, std::move(change)};
+    MCNS_ASSIGN_OR_RETURN(store::HistoryEntry entry, commit_record_ops(tx, zone, record_ops, at, meta_of(who)));
     result = change_of(entry);
     return ok_status();
   }));

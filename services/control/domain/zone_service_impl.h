@@ -148,6 +148,10 @@ class ZoneServiceImpl final : public ZoneService {
   // last serial that name ever published (SPEC 13: serials never go back for a name).
   StatusOr<std::uint32_t> first_serial_for(store::WriteTx& tx, std::string_view zone_name) const;
   StatusOr<std::uint64_t> write(const std::function<Status(store::WriteTx&)>& fn);
+  // Inside a write: bumps `zone`'s serial once, stores it, and appends the one change of
+  // the transaction (the zone upsert first, then `record_ops` in order) with `meta`.
+  StatusOr<store::HistoryEntry> commit_record_ops(store::WriteTx& tx, Zone& zone, const mcns::v1::Change& record_ops,
+                                                  Timestamp at, store::ChangeMeta meta) const;
 
   store::Store& store_;
   Authorizer authz_;

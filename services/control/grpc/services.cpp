@@ -111,23 +111,10 @@ void to_proto(const domain::Change& c, v1::ChangeEntry* out) {
     v1::HistoryOp* o = out->add_ops();
     o->set_op(op.op);
     if (op.op == "zone") {
-      v1::HistoryZone* z = o->mutable_zone();
-      z->set_name(op.zone.name);
-      z->set_primary_ns(op.zone.primary_ns);
-      z->set_admin_email(op.zone.admin_email);
-      z->set_refresh(op.zone.refresh);
-      z->set_retry(op.zone.retry);
-      z->set_expire(op.zone.expire);
-      z->set_minimum_ttl(op.zone.minimum_ttl);
-      z->set_serial(op.zone.serial);
-      z->set_deleted(op.zone_deleted);
+      *o->mutable_zone() = store::to_sync_zone(op.zone);
+      o->set_zone_deleted(op.zone_deleted);
     } else {
-      v1::ChangeRecord* r = o->mutable_record();
-      r->set_id(op.record.id);
-      r->set_name(op.record.name);
-      r->set_type(op.record.type);
-      r->set_value(op.record.value);
-      r->set_ttl(op.record.ttl);
+      *o->mutable_record() = store::to_sync_record(op.record);
     }
   }
 }

@@ -68,6 +68,19 @@ StatusOr<WaitRequest> wait_request(const Call& c) {
   return w;
 }
 
+// If-Match and ?wait=, both read before a write so that a bad one changes nothing.
+struct WriteConditions {
+  domain::ExpectedSerial expected;
+  WaitRequest wait;
+};
+
+StatusOr<WriteConditions> write_conditions(const Call& c) {
+  WriteConditions out;
+  MCNS_ASSIGN_OR_RETURN(out.expected, if_match(c));
+  MCNS_ASSIGN_OR_RETURN(out.wait, wait_request(c));
+  return out;
+}
+
 // After a committed write: nullopt once every frontend that must serve it does (or at
 // once without ?wait=serving), else the 504 that says the write is committed and who lags.
 std::optional<Response> await_serving(const Call& c, const WaitRequest& w, std::string_view zone,
@@ -151,29 +164,25 @@ Response get_zone(const Call& c) {
 Response update_zone(const Call& c) {
   auto soa = decode_update_zone(c.request.body);
   if (!soa.ok()) return error_response(soa.status());
-  auto expected = if_match(c);
-  if (!expected.ok()) return error_response(expected.status());
-  auto wait = wait_request(c);
-  if (!wait.ok()) return error_response(wait.status());
-  domain::UpdateZone cmd{c.param("zone"), *std::move(soa), *expected};
+  auto cond = write_conditions(c);
+  if (!cond.ok()) return error_response(cond.status());
+  domain::UpdateZone cmd{c.param("zone"), *std::move(soa), cond->expected};
   auto zone = c.zones.update_zone(*c.who, cmd);
   auth::audit(kApi, *c.who, "update_zone", zone_target(cmd.zone), zone.status());
   if (!zone.ok()) return error_response(zone.status());
-  if (auto late = await_serving(c, *wait, zone->name, zone->serial)) return *late;
+  if (auto late = await_serving(c, cond->wait, zone->name, zone->serial)) return *late;
   Response r = json(200, encode_zone(*zone));
   r.headers.emplace_back("ETag", etag(zone->serial));
   return r;
 }
 
 Response delete_zone(const Call& c) {
-  auto expected = if_match(c);
-  if (!expected.ok()) return error_response(expected.status());
-  auto wait = wait_request(c);
-  if (!wait.ok()) return error_response(wait.status());
-  Status s = c.zones.delete_zone(*c.who, c.param("zone"), *expected);
+  auto cond = write_conditions(c);
+  if (!cond.ok()) return error_response(cond.status());
+  Status s = c.zones.delete_zone(*c.who, c.param("zone"), cond->expected);
   auth::audit(kApi, *c.who, "delete_zone", zone_target(c.param("zone")), s);
   if (!s.ok()) return error_response(s);
-  if (auto late = await_serving(c, *wait, c.param("zone"), std::nullopt)) return *late;
+  if (auto late = await_serving(c, cond->wait, c.param("zone"), std::nullopt)) return *late;
   return no_content();
 }
 
@@ -202,18 +211,16 @@ Response list_records(const Call& c) {
 Response create_record(const Call& c) {
   auto fields = decode_record(c.request.body);
   if (!fields.ok()) return error_response(fields.status());
-  auto expected = if_match(c);
-  if (!expected.ok()) return error_response(expected.status());
-  auto wait = wait_request(c);
-  if (!wait.ok()) return error_response(wait.status());
-  domain::CreateRecord cmd{c.param("zone"), *std::move(fields), *expected};
+  auto cond = write_conditions(c);
+  if (!cond.ok()) return error_response(cond.status());
+  domain::CreateRecord cmd{c.param("zone"), *std::move(fields), cond->expected};
   auto record = c.zones.create_record(*c.who, cmd);
   auth::audit(kApi, *c.who, "create_record",
               str_cat(zone_target(cmd.zone), record.ok() ? str_cat(" id=", record->id) : std::string(), " name=",
                       cmd.fields.name, " type=", cmd.fields.type),
               record.status());
   if (!record.ok()) return error_response(record.status());
-  if (auto late = await_serving(c, *wait, cmd.zone, std::nullopt)) return *late;
+  if (auto late = await_serving(c, cond->wait, cmd.zone, std::nullopt)) return *late;
   return json(201, encode_record(*record));
 }
 
@@ -234,31 +241,27 @@ Response update_record(const Call& c) {
   if (!id.ok()) return error_response(id.status());
   auto fields = decode_record(c.request.body);
   if (!fields.ok()) return error_response(fields.status());
-  auto expected = if_match(c);
-  if (!expected.ok()) return error_response(expected.status());
-  auto wait = wait_request(c);
-  if (!wait.ok()) return error_response(wait.status());
-  domain::UpdateRecord cmd{c.param("zone"), *id, *std::move(fields), *expected};
+  auto cond = write_conditions(c);
+  if (!cond.ok()) return error_response(cond.status());
+  domain::UpdateRecord cmd{c.param("zone"), *id, *std::move(fields), cond->expected};
   auto record = c.zones.update_record(*c.who, cmd);
   auth::audit(kApi, *c.who, "update_record",
               str_cat(record_target(cmd.zone, cmd.id), " name=", cmd.fields.name, " type=", cmd.fields.type),
               record.status());
   if (!record.ok()) return error_response(record.status());
-  if (auto late = await_serving(c, *wait, cmd.zone, std::nullopt)) return *late;
+  if (auto late = await_serving(c, cond->wait, cmd.zone, std::nullopt)) return *late;
   return json(200, encode_record(*record));
 }
 
 Response delete_record(const Call& c) {
   auto id = record_id(c);
   if (!id.ok()) return error_response(id.status());
-  auto expected = if_match(c);
-  if (!expected.ok()) return error_response(expected.status());
-  auto wait = wait_request(c);
-  if (!wait.ok()) return error_response(wait.status());
-  Status s = c.zones.delete_record(*c.who, c.param("zone"), *id, *expected);
+  auto cond = write_conditions(c);
+  if (!cond.ok()) return error_response(cond.status());
+  Status s = c.zones.delete_record(*c.who, c.param("zone"), *id, cond->expected);
   auth::audit(kApi, *c.who, "delete_record", record_target(c.param("zone"), *id), s);
   if (!s.ok()) return error_response(s);
-  if (auto late = await_serving(c, *wait, c.param("zone"), std::nullopt)) return *late;
+  if (auto late = await_serving(c, cond->wait, c.param("zone"), std::nullopt)) return *late;
   return no_content();
 }
 
@@ -282,32 +285,28 @@ Response list_changes(const Call& c) {
 Response apply_changes(const Call& c) {
   auto request = decode_change_request(c.request.body);
   if (!request.ok()) return error_response(request.status());
-  auto expected = if_match(c);
-  if (!expected.ok()) return error_response(expected.status());
-  auto wait = wait_request(c);
-  if (!wait.ok()) return error_response(wait.status());
+  auto cond = write_conditions(c);
+  if (!cond.ok()) return error_response(cond.status());
   request->zone = c.param("zone");
-  request->expected_serial = *expected;
+  request->expected_serial = cond->expected;
   auto change = c.zones.apply_changes(*c.who, *request);
   auth::audit(kApi, *c.who, "apply_changes", str_cat(zone_target(request->zone), " ops=", request->ops.size()),
               change.status());
   if (!change.ok()) return error_response(change.status());
-  if (auto late = await_serving(c, *wait, request->zone, change->serial)) return *late;
+  if (auto late = await_serving(c, cond->wait, request->zone, change->serial)) return *late;
   return json(200, encode_change(*change));
 }
 
 Response rollback(const Call& c) {
   auto to = decode_rollback(c.request.body);
   if (!to.ok()) return error_response(to.status());
-  auto expected = if_match(c);
-  if (!expected.ok()) return error_response(expected.status());
-  auto wait = wait_request(c);
-  if (!wait.ok()) return error_response(wait.status());
-  domain::Rollback cmd{c.param("zone"), *to, *expected};
+  auto cond = write_conditions(c);
+  if (!cond.ok()) return error_response(cond.status());
+  domain::Rollback cmd{c.param("zone"), *to, cond->expected};
   auto change = c.zones.rollback(*c.who, cmd);
   auth::audit(kApi, *c.who, "rollback", str_cat(zone_target(cmd.zone), " to_serial=", cmd.to_serial), change.status());
   if (!change.ok()) return error_response(change.status());
-  if (auto late = await_serving(c, *wait, cmd.zone, change->serial)) return *late;
+  if (auto late = await_serving(c, cond->wait, cmd.zone, change->serial)) return *late;
   return json(200, encode_change(*change));
 }
 
