@@ -17,6 +17,7 @@ test_pkgs=(
   prometheus  # promtool: checks and unit tests of deploy/monitoring's rules (the service stays off)
   knot nsd python3-dnspython  # secondaries and a TSIG reference for the zone-transfer tests (services stay off)
   knot-dnssecutils bind9-utils  # kzonecheck and named-checkzone check the exported zone files
+  chromium chromium-driver python3-selenium  # the web UI's browser test (tests/integration/webui)
 )
 bench_pkgs=(dnsperf knot nsd bc)  # bc: bench/xfr_bench.sh timings
 

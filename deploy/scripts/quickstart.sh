@@ -157,6 +157,9 @@ cat <<TXT
 
 MCNS is running (Ctrl-C stops it). Admin token: $token
 
+Web UI: https://localhost:$rest_port/  (sign in with the admin token above; the browser
+  warns about the self-signed certificate: trust $run_dir/certs/ca.pem or accept it once)
+
 Ask the frontend:
   dig @127.0.0.1 -p $dns_port metacrypt.svc.mcp.metacircular.net A
   kdig @127.0.0.1 -p $dns_port +tcp rift.mcp.metacircular.net A

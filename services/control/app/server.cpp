@@ -34,6 +34,7 @@
 #include "services/control/rest/router.h"
 #include "services/control/auth/access.h"
 #include "services/control/store/store.h"
+#include "services/control/web/web_ui.h"
 
 namespace mcns::control::app {
 
@@ -151,12 +152,14 @@ int run_server(const config::ControlConfig& config) {
   auto authenticator = auth::make_authenticator(config, hooks);
   if (!authenticator.ok()) return fail("auth", authenticator.status());
 
+  // The web UI (SPEC 15) on the REST listener: every path outside /v1.
+  web::WebUi web_ui(zones, **authenticator, &fleet, {.authz = policy});
   rest::Router router(zones, **authenticator,
                       {.on_response = [&api_metrics](std::string_view route, int status,
                                                      std::chrono::duration<double> elapsed) {
                          api_metrics.request("rest", route, std::to_string(status), elapsed);
                        },
-                       .web_ui = {}},
+                       .web_ui = [&web_ui](const rest::Request& r) { return web_ui.handle(r); }},
                       &fleet);
   rest::HttpsServerOptions rest_options;
   rest_options.listen_addr = config.server.listen_addr;
