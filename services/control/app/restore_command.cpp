@@ -25,6 +25,7 @@
 #include "services/control/app/commands.h"
 #include "services/control/domain/serial.h"
 #include "services/control/store/store.h"
+#include "services/control/store/sync_mapping.h"
 
 namespace mcns::control::app {
 namespace {

@@ -25,9 +25,9 @@
 #include "services/control/domain/zone_service_impl.h"
 #include "services/control/feed/change_feed.h"
 #include "services/control/dns/dns_service.h"
-#include "services/control/feed/watch_service.h"
+#include "services/control/sync/watch_service.h"
 #include "services/control/feed/fleet.h"
-#include "services/control/feed/report_service.h"
+#include "services/control/sync/report_service.h"
 #include "services/control/grpc/auth_processor.h"
 #include "services/control/grpc/grpc_server.h"
 #include "services/control/rest/https_server.h"
@@ -182,12 +182,12 @@ int run_server(const config::ControlConfig& config) {
   };
   // SyncService.Watch: the method map lets any authenticated caller in; the service
   // then asks zones.authorize_watch() ([sync] allowed_accounts and admins).
-  feed::WatchService watch_service(
+  sync::WatchService watch_service(
       change_feed, zones, [&authenticator](std::string_view authorization) {
         return auth::authenticate_header(**authenticator, authorization);
       });
   // SyncService as registered: Watch goes to watch_service, Report feeds the fleet.
-  feed::SyncRpc sync_rpc(watch_service, fleet, zones, [&authenticator](std::string_view authorization) {
+  sync::SyncRpc sync_rpc(watch_service, fleet, zones, [&authenticator](std::string_view authorization) {
     return auth::authenticate_header(**authenticator, authorization);
   });
   grpc_options.extra_services.push_back(&sync_rpc);

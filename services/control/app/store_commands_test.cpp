@@ -58,13 +58,13 @@ class StoreCommandsTest : public ::testing::Test {
 TEST_F(StoreCommandsTest, MigrateCreatesTheSeedAndIsIdempotent) {
   ::testing::internal::CaptureStdout();
   EXPECT_EQ(run_migrate(config_), 0);
-  EXPECT_NE(::testing::internal::GetCapturedStdout().find("migrated from schema version 0 to 3"), std::string::npos);
+  EXPECT_NE(::testing::internal::GetCapturedStdout().find("migrated from schema version 0 to 4"), std::string::npos);
   EXPECT_EQ(count("SELECT count(*) FROM zones"), 2u);
   EXPECT_EQ(count("SELECT count(*) FROM records"), 14u);
   std::string before = dump_file(config_.database.path);
   ::testing::internal::CaptureStdout();
   EXPECT_EQ(run_migrate(config_), 0);
-  EXPECT_NE(::testing::internal::GetCapturedStdout().find("up to date (schema version 3)"), std::string::npos);
+  EXPECT_NE(::testing::internal::GetCapturedStdout().find("up to date (schema version 4)"), std::string::npos);
   EXPECT_EQ(dump_file(config_.database.path), before);
 }
 
@@ -90,7 +90,7 @@ TEST_F(StoreCommandsTest, SnapshotCopiesAndRefusesToOverwrite) {
   auto copy = store::Store::open(out, {.migrate = false, .create = false});
   ASSERT_TRUE(copy.ok()) << copy.status();
   EXPECT_EQ((*copy)->read_snapshot()->zones.size(), 2u);
-  EXPECT_EQ(*(*copy)->schema_version(), 3);
+  EXPECT_EQ(*(*copy)->schema_version(), 4);
   copy->reset();
 
   const std::string copy_bytes = read_all(out);
@@ -211,7 +211,7 @@ class BinaryTest : public StoreCommandsTest {
 TEST_F(BinaryTest, MigrateImportSnapshot) {
   ProcessResult m = run("migrate --config " + config_path_);
   ASSERT_EQ(m.code, 0) << m.err;
-  EXPECT_NE(m.out.find("migrated from schema version 0 to 3"), std::string::npos) << m.out;
+  EXPECT_NE(m.out.find("migrated from schema version 0 to 4"), std::string::npos) << m.out;
 
   std::string zone = dir_.file("example.zone");
   write_file(zone, kGoodZone);

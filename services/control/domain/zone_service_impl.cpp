@@ -10,6 +10,7 @@
 #include "common/dns/value.h"
 #include "services/control/domain/serial.h"
 #include "services/control/domain/validation.h"
+#include "services/control/store/sync_mapping.h"
 
 namespace mcns::control::domain {
 namespace {

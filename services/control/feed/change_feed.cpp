@@ -9,310 +9,30 @@ namespace mcns::control::feed {
 
 using SteadyClock = std::chrono::steady_clock;
 
-void SnapshotEvents::append(EventPtr event, std::size_t records) {
-  std::lock_guard lock(mu_);
-  complete_ = event->snapshot().last();
-  events_.push_back(std::move(event));
-  records_ += records;
-}
-
-void SnapshotEvents::fail(Status status) {
-  std::lock_guard lock(mu_);
-  failure_ = std::move(status);
-}
-
-EventPtr SnapshotEvents::at(std::size_t index) const {
-  std::lock_guard lock(mu_);
-  return index < events_.size() ? events_[index] : nullptr;
-}
-
-Status SnapshotEvents::failure() const {
-  std::lock_guard lock(mu_);
-  return failure_;
-}
-
-std::size_t SnapshotEvents::size() const {
-  std::lock_guard lock(mu_);
-  return events_.size();
-}
-
-std::size_t SnapshotEvents::records() const {
-  std::lock_guard lock(mu_);
-  return records_;
-}
-
-bool SnapshotEvents::complete() const {
-  std::lock_guard lock(mu_);
-  return complete_;
-}
-
 namespace {
 
-// Cuts a stream of zones and records into snapshot chunk messages of at most
-// `chunk_records` records; a zone that spans chunks repeats its header in each. Each
-// chunk is appended to `out` as soon as it is full, so it can be sent while later ones
-// are still being read. The first chunk carries the total (a sizing hint).
-class SnapshotChunker {
- public:
-  SnapshotChunker(std::shared_ptr<SnapshotEvents> out, std::size_t chunk_records, std::uint64_t total_records,
-                  std::function<void()> on_chunk)
-      : out_(std::move(out)), chunk_records_(std::max<std::size_t>(chunk_records, 1)), on_chunk_(std::move(on_chunk)) {
-    open_chunk();
-    chunk_->mutable_snapshot()->set_total_records(total_records);
-  }
-
-  void zone(const domain::Zone& zone) {
-    header_ = store::to_sync_zone(zone);
-    data_ = chunk_->mutable_snapshot()->add_zones();
-    *data_->mutable_zone() = header_;
-  }
-
-  mcns::v1::SyncRecord* record() {
-    if (in_chunk_ == chunk_records_) {
-      flush(false);
-      open_chunk();
-      data_ = chunk_->mutable_snapshot()->add_zones();
-      *data_->mutable_zone() = header_;
-    }
-    ++in_chunk_;
-    return data_->add_records();
-  }
-
-  void finish() { flush(true); }
-
- private:
-  void open_chunk() {
-    chunk_ = std::make_shared<mcns::v1::WatchEvent>();
-    chunk_->set_version(out_->version());
-    chunk_->set_chain(out_->chain());
-    chunk_->mutable_snapshot()->set_first(first_);
-    first_ = false;
-    in_chunk_ = 0;
-  }
-  void flush(bool last) {
-    chunk_->mutable_snapshot()->set_last(last);
-    out_->append(std::move(chunk_), in_chunk_);
-    if (on_chunk_) on_chunk_();
-  }
-
-  std::shared_ptr<SnapshotEvents> out_;
-  const std::size_t chunk_records_;
-  std::function<void()> on_chunk_;
-  std::shared_ptr<mcns::v1::WatchEvent> chunk_;
-  mcns::v1::ZoneData* data_ = nullptr;
-  mcns::v1::SyncZone header_;
-  std::size_t in_chunk_ = 0;
-  bool first_ = true;
-};
+// A change-log row as the watch stream sends it.
+EventPtr change_event(store::VersionedChange&& c) {
+  auto event = std::make_shared<mcns::v1::WatchEvent>();
+  event->set_version(c.version);
+  event->set_chain(c.chain);
+  *event->mutable_change() = std::move(c.change);
+  return event;
+}
 
 }  // namespace
 
-std::shared_ptr<SnapshotEvents> make_snapshot_events(const store::Snapshot& snapshot, std::size_t chunk_records) {
-  auto out = std::make_shared<SnapshotEvents>(snapshot.version, snapshot.chain);
-  std::uint64_t total = 0;
-  for (const auto& contents : snapshot.zones) total += contents.records.size();
-  SnapshotChunker chunker(out, chunk_records, total, {});
-  for (const auto& contents : snapshot.zones) {
-    chunker.zone(contents.zone);
-    for (const auto& record : contents.records) *chunker.record() = store::to_sync_record(record);
-  }
-  chunker.finish();
-  return out;
-}
-
-StatusOr<std::shared_ptr<SnapshotEvents>> read_snapshot_events(
-    store::Store& store, std::size_t chunk_records,
-    const std::function<void(const std::shared_ptr<SnapshotEvents>&)>& on_start, const std::function<void()>& on_chunk,
-    std::uint64_t size_hint) {
-  std::uint64_t version = 0, chain = 0, total = 0;
-  std::shared_ptr<SnapshotEvents> out;
-  // The record count of the previous snapshot is a good sizing hint for this one.
-  const std::uint64_t hint = size_hint;
-  std::unique_ptr<SnapshotChunker> chunker;
-  // The version is read inside the transaction, before the first zone.
-  auto chunker_for = [&]() -> SnapshotChunker& {
-    if (!chunker) {
-      out = std::make_shared<SnapshotEvents>(version, chain);
-      if (on_start) on_start(out);
-      chunker = std::make_unique<SnapshotChunker>(out, chunk_records, total ? total : hint, on_chunk);
-    }
-    return *chunker;
-  };
-  Status s = store.stream_snapshot(
-      version, chain, total,
-      [&](const domain::Zone& zone) {
-        chunker_for().zone(zone);
-        return ok_status();
-      },
-      [&](const store::RecordView& r) {
-        mcns::v1::SyncRecord* rec = chunker_for().record();
-        rec->set_id(r.id);
-        rec->set_name(r.name.data(), r.name.size());
-        rec->set_type(r.type.data(), r.type.size());
-        rec->set_value(r.value.data(), r.value.size());
-        rec->set_ttl(r.ttl);
-        return ok_status();
-      });
-  if (!s.ok()) {
-    if (out) out->fail(s);
-    return s;
-  }
-  chunker_for().finish();
-  return out;
-}
-
-// ---- Watcher -------------------------------------------------------------------------
-
-Watcher::Watcher(ChangeFeed& feed, std::uint64_t after_version, std::string name, Send send, Finish finish,
-                 Cancel cancel)
-    : feed_(feed),
-      name_(std::move(name)),
-      send_(std::move(send)),
-      finish_(std::move(finish)),
-      cancel_(std::move(cancel)),
-      next_version_(after_version + 1),
-      last_write_(SteadyClock::now()) {}
-
-std::uint64_t Watcher::sent_version() const {
-  std::lock_guard lock(mu_);
-  return next_version_ - 1;
-}
-
-// NOTE: send_ (the reactor's StartWrite) and finish_ (Finish) are called with mu_ held,
-// so that detach() — called from the reactor's OnDone before it is deleted — cannot
-// race with them. gRPC never runs a server reactor's reactions inline from StartWrite or
-// Finish, so this cannot deadlock.
-void Watcher::pump() {
-  std::lock_guard lock(mu_);
-  if (!send_ || in_flight_ || finished_) return;
-  EventPtr event;
-  if (snapshot_) {
-    event = snapshot_->at(snapshot_pos_);
-    if (!event) {  // not read yet: the feed pumps again after the next chunk
-      if (Status failed = snapshot_->failure(); !failed.ok()) finish_locked(failed);
-      return;
-    }
-    ++snapshot_pos_;
-    if (event->snapshot().last()) {
-      next_version_ = snapshot_->version() + 1;
-      snapshot_.reset();
-      snapshot_pos_ = 0;
-    }
-  } else if (wants_snapshot_) {
-    feed_.request_snapshot();
-    return;
-  } else if (next_version_ <= feed_.latest()) {
-    Status error;
-    switch (feed_.fetch(next_version_, event, error)) {
-      case ChangeFeed::Fetch::kEvent:
-        ++next_version_;
-        break;
-      case ChangeFeed::Fetch::kSnapshot:
-        log::info("watch: ", name_, " is too far behind (next version ", next_version_, "); sending a snapshot");
-        wants_snapshot_ = true;
-        feed_.request_snapshot();
-        return;
-      case ChangeFeed::Fetch::kNone:
-        return;
-      case ChangeFeed::Fetch::kError:
-        finish_locked(error);
-        return;
-    }
-  }
-  if (!event) {
-    if (SteadyClock::now() - last_write_ < feed_.options().heartbeat_interval) return;
-    auto beat = std::make_shared<mcns::v1::WatchEvent>();
-    beat->set_version(next_version_ - 1);
-    beat->mutable_heartbeat();
-    event = std::move(beat);
-  }
-  in_flight_ = true;
-  in_flight_event_ = event;
-  last_write_ = SteadyClock::now();
-  send_(in_flight_event_.get());
-}
-
-void Watcher::on_write_done(bool ok) {
-  {
-    std::lock_guard lock(mu_);
-    in_flight_ = false;
-    in_flight_event_.reset();
-    if (!ok) {
-      finish_locked(Status(StatusCode::kCancelled, "write failed: the frontend went away"));
-      return;
-    }
-    if (cancel_pending_) {
-      finish_locked(Status(StatusCode::kCancelled, "cancelled by the frontend"));
-      return;
-    }
-    if (end_pending_) {
-      finish_locked(*end_pending_);
-      return;
-    }
-  }
-  pump();
-}
-
-void Watcher::cancel() {
-  std::lock_guard lock(mu_);
-  if (in_flight_) {
-    cancel_pending_ = true;
-    return;
-  }
-  finish_locked(Status(StatusCode::kCancelled, "cancelled by the frontend"));
-}
-
-void Watcher::cancel_if_stalled(std::chrono::steady_clock::time_point now, std::chrono::milliseconds limit) {
-  std::lock_guard lock(mu_);
-  if (!in_flight_ || finished_ || !cancel_ || now - last_write_ < limit) return;
-  // The frontend stopped reading: its flow-control window is full. Cancelling makes the
-  // pending write fail, which ends the stream; the frontend resyncs when it comes back,
-  // and the snapshot it pinned is released.
-  log::warn("watch: ", name_, " has not read for ", std::chrono::duration_cast<std::chrono::seconds>(limit).count(),
-            " s; ending its stream");
-  cancel_();
-  cancel_ = nullptr;
-}
-
-void Watcher::end(const Status& status) {
-  std::lock_guard lock(mu_);
-  if (in_flight_) {  // finished when the write completes: never Finish under a write
-    end_pending_ = status;
-    return;
-  }
-  finish_locked(status);
-}
-
-void Watcher::detach() {
-  std::lock_guard lock(mu_);
-  send_ = nullptr;
-  finish_ = nullptr;
-  cancel_ = nullptr;
-  finished_ = true;
-  snapshot_.reset();
-}
-
-void Watcher::finish_locked(const Status& status) {
-  if (finished_ || !finish_) return;
-  finished_ = true;
-  log::info("watch: ", name_, " closed at version ", next_version_ - 1, ": ", status.to_string());
-  finish_(status);
-}
-
-void Watcher::take_snapshot(std::shared_ptr<const SnapshotEvents> snapshot) {
-  std::lock_guard lock(mu_);
-  if (!wants_snapshot_ || finished_) return;
-  wants_snapshot_ = false;
-  feed_.snapshots_counter_.inc();
-  snapshot_ = std::move(snapshot);
-  snapshot_pos_ = 0;
-}
-
-// ---- ChangeFeed ----------------------------------------------------------------------
-
 ChangeFeed::ChangeFeed(store::Store& store, metrics::Registry& registry, FeedOptions options)
-    : store_(store),
-      options_(options),
+    : ChangeFeed(std::make_unique<StoreFeedStore>(store), nullptr, registry, std::move(options)) {}
+
+ChangeFeed::ChangeFeed(FeedStore& store, metrics::Registry& registry, FeedOptions options)
+    : ChangeFeed(nullptr, &store, registry, std::move(options)) {}
+
+ChangeFeed::ChangeFeed(std::unique_ptr<FeedStore> owned, FeedStore* store, metrics::Registry& registry,
+                       FeedOptions options)
+    : owned_store_(std::move(owned)),
+      store_(store ? *store : *owned_store_),
+      options_(std::move(options)),
       streams_gauge_(registry.gauge("mcns_watch_streams", "Open watch streams (connected frontends)")),
       snapshots_counter_(registry.counter("mcns_watch_snapshots_total",
                                           "Full snapshots sent to frontends (a resync; not on an ordinary restart)")) {}
@@ -370,34 +90,35 @@ void ChangeFeed::request_snapshot() {
   wake_cv_.notify_one();
 }
 
+void ChangeFeed::wake() {
+  {
+    std::lock_guard lock(wake_mu_);
+    dirty_ = true;
+  }
+  wake_cv_.notify_one();
+}
+
 std::shared_ptr<Watcher> ChangeFeed::subscribe(std::uint64_t after_version, std::optional<std::uint64_t> after_chain,
                                                std::string name, Watcher::Send send, Watcher::Finish finish,
                                                Watcher::Cancel cancel) {
-  auto watcher = std::make_shared<Watcher>(*this, after_version, std::move(name), std::move(send), std::move(finish),
-                                           std::move(cancel));
-  std::uint64_t latest = this->latest();
-  auto oldest = store_.oldest_version();
-  // Changes alone can bring the frontend up to date only if every change after its
-  // version is still in the log and replaying them is cheaper than a snapshot.
-  bool snapshot = after_version == 0 || after_version > latest || !oldest.ok() || after_version + 1 < *oldest ||
-                  latest - after_version > options_.max_replay;
-  // Same version, same history? A restored backup or another database numbers other
-  // changes with the same versions; only the chain tells them apart.
-  if (!snapshot && after_chain) {
-    auto ours = store_.chain_at(after_version);
-    if (!ours.ok() || !*ours || **ours != *after_chain) {
-      log::info("watch: ", watcher->name(), " has a history this control does not share at version ", after_version,
-                " (a restored backup or another database); sending a snapshot");
-      snapshot = true;
-    }
+  auto watcher = std::make_shared<Watcher>(*this, after_version, after_chain, std::move(name), std::move(send),
+                                           std::move(finish), std::move(cancel));
+  bool stopping;
+  {
+    std::lock_guard lock(wake_mu_);
+    stopping = stopping_;
   }
-  watcher->wants_snapshot_ = snapshot;
+  if (stopping) {  // no feed thread will ever position it
+    std::lock_guard lock(watcher->mu_);
+    watcher->finish_locked(unavailable("mcns-control is shutting down"));
+    return watcher;
+  }
   {
     std::lock_guard lock(subs_mu_);
     watchers_.push_back(watcher);
   }
   streams_gauge_.inc();
-  watcher->pump();
+  wake();  // the feed thread positions it, then pumps it
   return watcher;
 }
 
@@ -417,37 +138,97 @@ std::size_t ChangeFeed::watcher_count() const {
   return watchers_.size();
 }
 
-ChangeFeed::Fetch ChangeFeed::fetch(std::uint64_t version, EventPtr& out, Status& error) {
-  std::uint64_t latest = this->latest();
-  if (version > latest) return Fetch::kNone;
-  if (latest - version >= options_.max_replay) return Fetch::kSnapshot;
+ChangeFeed::Lookup ChangeFeed::from_memory(std::uint64_t version, EventPtr& out) const {
+  if (const std::uint64_t latest = this->latest(); version <= latest && latest - version >= options_.max_replay)
+    return Lookup::kSnapshot;
+  std::lock_guard lock(ring_mu_);
+  if (version >= ring_first_ && version < ring_first_ + ring_.size()) {
+    out = ring_[version - ring_first_];
+    return Lookup::kEvent;
+  }
+  // Older than the ring, or newer than the feed thread has read so far.
+  return Lookup::kMiss;
+}
+
+void ChangeFeed::serve_watchers() {
+  struct Pending {
+    std::shared_ptr<Watcher> watcher;
+    bool positioned;
+    std::uint64_t next_version;
+  };
+  std::vector<Pending> pending;
   {
-    std::lock_guard lock(ring_mu_);
-    if (version >= ring_first_ && version < ring_first_ + ring_.size()) {
-      out = ring_[version - ring_first_];
-      return Fetch::kEvent;
+    std::lock_guard lock(subs_mu_);
+    for (auto& w : watchers_)
+      if (auto p = w.lock()) {
+        std::lock_guard wl(p->mu_);
+        if (p->finished_ || (p->positioned_ && !p->fetch_pending_)) continue;
+        pending.push_back({p, p->positioned_, p->next_version_});
+      }
+  }
+  for (auto& [w, positioned, next_version] : pending) {
+    if (!positioned) position(*w, next_version - 1);
+    else fetch_for(*w, next_version);
+  }
+}
+
+void ChangeFeed::position(Watcher& w, std::uint64_t after) {
+  const std::uint64_t latest = this->latest();
+  auto oldest = store_.oldest_version();
+  // Changes alone can bring the frontend up to date only if every change after its
+  // version is still in the log and replaying them is cheaper than a snapshot.
+  bool snapshot = after == 0 || after > latest || !oldest.ok() || after + 1 < *oldest ||
+                  latest - after > options_.max_replay;
+  // Same version, same history? A restored backup or another database numbers other
+  // changes with the same versions; only the chain tells them apart.
+  if (!snapshot && w.after_chain_) {
+    auto ours = store_.chain_at(after);
+    if (!ours.ok() || !*ours || **ours != *w.after_chain_) {
+      log::info("watch: ", w.name(), " has a history this control does not share at version ", after,
+                " (a restored backup or another database); sending a snapshot");
+      snapshot = true;
     }
   }
-  // Older than the ring, or newer than the feed thread has read so far: the store.
-  auto oldest = store_.oldest_version();
-  if (!oldest.ok()) {
+  std::lock_guard lock(w.mu_);
+  w.wants_snapshot_ = snapshot;
+  w.positioned_ = true;
+}
+
+void ChangeFeed::fetch_for(Watcher& w, std::uint64_t version) {
+  EventPtr in_ring;
+  bool snapshot = false;
+  Status error;
+  std::deque<EventPtr> read;
+  if (version > latest() || from_memory(version, in_ring) != Lookup::kMiss) {
+    // What pump() found missing has reached the ring since (fill_ring runs first), or is
+    // beyond max_replay now: pump() sees to it without the store.
+  } else if (auto oldest = store_.oldest_version(); !oldest.ok()) {
     error = oldest.status();
-    return Fetch::kError;
-  }
-  if (version < *oldest) return Fetch::kSnapshot;
-  auto changes = store_.changes_after(version - 1, 1);
-  if (!changes.ok()) {
+  } else if (version < *oldest) {
+    snapshot = true;  // compacted away
+  } else if (auto changes = store_.changes_after(version - 1, std::max<std::size_t>(options_.replay_batch, 1));
+             !changes.ok()) {
     error = changes.status();
-    return Fetch::kError;
+  } else if (changes->empty()) {
+    return;  // not visible yet: stays pending, tried again at the next round
+  } else if (changes->front().version != version) {
+    snapshot = true;  // a hole: start over
+  } else {
+    for (auto& c : *changes) {
+      if (c.version != version + read.size()) break;  // a hole later: found when it is next
+      read.push_back(change_event(std::move(c)));
+    }
   }
-  if (changes->empty()) return Fetch::kNone;
-  if (changes->front().version != version) return Fetch::kSnapshot;  // a hole: start over
-  auto event = std::make_shared<mcns::v1::WatchEvent>();
-  event->set_version(version);
-  event->set_chain(changes->front().chain);
-  *event->mutable_change() = std::move(changes->front().change);
-  out = std::move(event);
-  return Fetch::kEvent;
+  std::lock_guard lock(w.mu_);
+  if (!w.fetch_pending_ || w.next_version_ != version) return;  // detached, or moved on
+  w.fetch_pending_ = false;
+  if (!error.ok()) {
+    w.finish_locked(error);  // nothing is in flight while a fetch is pending
+  } else if (snapshot) {
+    w.want_snapshot_locked();
+  } else {
+    w.backlog_ = std::move(read);
+  }
 }
 
 void ChangeFeed::fill_ring() {
@@ -471,12 +252,8 @@ void ChangeFeed::fill_ring() {
         ring_.clear();
         ring_first_ = c.version;
       }
-      auto event = std::make_shared<mcns::v1::WatchEvent>();
-      event->set_version(c.version);
-      event->set_chain(c.chain);
-      *event->mutable_change() = std::move(c.change);
-      ring_.push_back(std::move(event));
       last = c.version;
+      ring_.push_back(change_event(std::move(c)));
     }
     while (ring_.size() > options_.ring_capacity) {
       ring_.pop_front();
@@ -524,7 +301,6 @@ void ChangeFeed::serve_snapshots() {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
   log::info("feed: snapshot at version ", last_snapshot_->version(), " (", last_snapshot_->records(), " records, ",
             last_snapshot_->size(), " messages) read in ", ms, " ms");
-
 }
 
 std::vector<std::shared_ptr<Watcher>> ChangeFeed::live_watchers() const {
@@ -537,6 +313,7 @@ std::vector<std::shared_ptr<Watcher>> ChangeFeed::live_watchers() const {
 
 void ChangeFeed::pump_all() {
   fill_ring();
+  serve_watchers();
   auto now = SteadyClock::now();
   for (auto& w : live_watchers()) {
     w->pump();

@@ -1,9 +1,9 @@
 #pragma once
 // The fleet of SPEC 14: which frontends follow this control and which version each one
 // serves. Fed by the two streams a frontend opens on one channel (so one peer address):
-// SyncService.Watch (watch_opened/watch_closed, a hook in watch_service.cpp) and
-// SyncService.Report (report_opened/report/report_closed, report_service.cpp). A watch
-// stream without a report stream is a frontend of the first release: listed with
+// SyncService.Watch (watch_opened/watch_closed, a hook in sync/watch_service.cpp) and
+// SyncService.Report (report_opened/report/report_closed, sync/report_service.cpp). A
+// watch stream without a report stream is a frontend of the first release: listed with
 // reports = false and never waited for.
 //
 // An entry is keyed by peer: two frontends with one name are two entries. When both of
@@ -114,8 +114,8 @@ class FleetRegistry {
 };
 
 // The process's registry, set once by mcns-control before it serves (null: none), for the
-// two places built without one: the watch-stream hook of watch_service.cpp (WatchService
-// predates the registry) and AdminService.ListFrontends (the gRPC server constructs that
+// two places built without one: the watch-stream hook of sync/watch_service.cpp
+// (WatchService predates the registry) and AdminService.ListFrontends (the gRPC server constructs that
 // service itself). note_watch_stream's handle calls watch_closed when the stream's
 // reactor is destroyed; null when no registry is set.
 void set_watch_fleet(FleetRegistry* fleet);

@@ -6,8 +6,9 @@
 #include "services/control/auth/audit.h"
 #include "services/control/domain/zone_export.h"
 #include "services/control/domain/zone_file.h"
-#include "services/control/feed/change_stream.h"
+#include "services/control/sync/change_stream.h"
 #include "services/control/grpc/auth_processor.h"
+#include "services/control/store/sync_mapping.h"
 
 namespace mcns::control::grpcapi {
 
@@ -278,19 +279,19 @@ StatusOr<domain::ChangeRequestOp> op_of(const v1::BatchOp& in, int index) {
 ::grpc::ServerWriteReactor<v1::ChangeEvent>* ZoneRpc::WatchChanges(::grpc::CallbackServerContext* ctx,
                                                                    const v1::WatchChangesRequest* req) {
   auto who = caller(*ctx, authenticator_);
-  if (!who.ok()) return feed::refused_change_stream(who.status());
-  if (!change_feed_) return feed::refused_change_stream(unimplemented("watching changes is not available on this server"));
+  if (!who.ok()) return sync::refused_change_stream(who.status());
+  if (!change_feed_) return sync::refused_change_stream(unimplemented("watching changes is not available on this server"));
   // Readers only, decided by the domain: the same check as listing the zones (or reading
   // the one zone watched, which also says when it does not exist).
   std::string zone;
   if (req->zone().empty()) {
-    if (auto zones = zones_.list_zones(*who); !zones.ok()) return feed::refused_change_stream(zones.status());
+    if (auto zones = zones_.list_zones(*who); !zones.ok()) return sync::refused_change_stream(zones.status());
   } else {
     auto z = zones_.get_zone(*who, req->zone());
-    if (!z.ok()) return feed::refused_change_stream(z.status());
+    if (!z.ok()) return sync::refused_change_stream(z.status());
     zone = z->name;
   }
-  return feed::open_change_stream(*change_feed_, ctx, std::move(zone), str_cat(who->username, "@", ctx->peer()));
+  return sync::open_change_stream(*change_feed_, ctx, std::move(zone), str_cat(who->username, "@", ctx->peer()));
 }
 
 ::grpc::Status RecordRpc::ListRecords(::grpc::ServerContext* ctx, const v1::ListRecordsRequest* req,

@@ -281,8 +281,4 @@ StatusOr<domain::Timestamp> parse_time(std::string_view text);
 // Today's date in UTC as a number, e.g. 20261129.
 std::uint32_t utc_date_number(std::chrono::system_clock::time_point t);
 
-// The watch stream's forms of zones and records (proto/mcns/v1/sync.proto).
-mcns::v1::SyncZone to_sync_zone(const domain::Zone& zone);
-mcns::v1::SyncRecord to_sync_record(const domain::Record& record);
-
 }  // namespace mcns::control::store

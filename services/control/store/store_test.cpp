@@ -9,7 +9,7 @@
 #include <tuple>
 
 #include "common/base/strings.h"
-#include "services/control/store/chain.h"
+#include "services/control/store/store_fixture.h"
 #include "services/control/store/test_support.h"
 
 namespace mcns::control::store {
@@ -21,39 +21,8 @@ using testing::dump_file;
 using testing::FakeClock;
 using testing::TempDir;
 
-class StoreTest : public ::testing::Test {
- protected:
-  std::unique_ptr<Store> open_store(StoreOptions options = {}) {
-    options.clock = clock_.as_clock();
-    auto store = Store::open(path_, std::move(options));
-    EXPECT_TRUE(store.ok()) << store.status();
-    return store.ok() ? std::move(store).value() : nullptr;
-  }
-
-  // Adds one A record "h<n>" to `zone` and a change-log row, in one transaction.
-  StatusOr<std::uint64_t> add_host(Store& store, std::string_view zone_name, int n) {
-    return store.write([&](WriteTx& tx) -> Status {
-      MCNS_ASSIGN_OR_RETURN(auto zone, tx.find_zone(zone_name));
-      if (!zone) return not_found("no zone");
-      Record r;
-      r.zone_id = zone->id;
-      r.name = str_cat("h", n);
-      r.type = "A";
-      r.value = str_cat("10.0.", n / 256, ".", n % 256);
-      r.ttl = 300;
-      MCNS_ASSIGN_OR_RETURN(r.id, tx.insert_record(r));
-      mcns::v1::Change change;
-      auto* add = change.add_ops()->mutable_record_add();
-      add->set_zone(zone->name);
-      *add->mutable_record() = to_sync_record(r);
-      return tx.append_change(zone->name, change, domain::Timestamp{}, {}).status();
-    });
-  }
-
-  TempDir dir_;
-  std::string path_ = dir_.file("mcns.db");
-  FakeClock clock_;
-};
+// The schema this binary writes: the last migration of schema.cpp (zone history).
+constexpr int kLatestSchema = 4;
 
 using RecordKey = std::tuple<std::string, std::string, std::string, std::string, std::uint32_t>;
 
@@ -70,7 +39,7 @@ std::set<RecordKey> all_records(Store& store) {
 TEST_F(StoreTest, FreshDatabaseHoldsExactlyTheSeed) {
   auto store = open_store();
   ASSERT_TRUE(store);
-  EXPECT_EQ(*store->schema_version(), 3);
+  EXPECT_EQ(*store->schema_version(), kLatestSchema);
   EXPECT_EQ(*store->latest_version(), 0u);
 
   auto snap = store->read_snapshot();
@@ -158,7 +127,7 @@ TEST_F(StoreTest, OlderSchemaUpgradesInPlace) {
   }
   auto store = open_store();
   ASSERT_TRUE(store);
-  EXPECT_EQ(*store->schema_version(), 3);
+  EXPECT_EQ(*store->schema_version(), kLatestSchema);
   auto snap = store->read_snapshot();
   ASSERT_TRUE(snap.ok());
   ASSERT_EQ(snap->zones.size(), 2u);
@@ -175,7 +144,9 @@ TEST_F(StoreTest, NewerSchemaIsRefused) {
   {
     auto db = sqlite::Db::open(path_);
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(db->exec("INSERT INTO schema_migrations VALUES (4, 'from the future', '2030-01-01T00:00:00Z')").ok());
+    ASSERT_TRUE(db->exec(str_cat("INSERT INTO schema_migrations VALUES (", kLatestSchema + 1,
+                                 ", 'from the future', '2030-01-01T00:00:00Z')"))
+                    .ok());
   }
   auto store = Store::open(path_);
   ASSERT_FALSE(store.ok());
@@ -190,201 +161,6 @@ TEST_F(StoreTest, OpenWithoutCreateDoesNotMakeAFile) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kNotFound);
   EXPECT_FALSE(std::filesystem::exists(dir_.file("missing.db")));
-}
-
-TEST_F(StoreTest, VersionsIncreaseOnePerCommitAndNoneForRollback) {
-  auto store = open_store();
-  ASSERT_TRUE(store);
-  auto v1 = add_host(*store, "mcp.metacircular.net", 1);
-  ASSERT_TRUE(v1.ok()) << v1.status();
-  EXPECT_EQ(*v1, 1u);
-
-  std::string before = dump_file(path_);
-  auto failed = store->write([&](WriteTx& tx) -> Status {
-    MCNS_ASSIGN_OR_RETURN(auto zone, tx.find_zone("mcp.metacircular.net"));
-    if (!zone) return not_found("zone");
-    Record r{.zone_id = zone->id, .name = "gone", .type = "A", .value = "10.9.9.9", .ttl = 300};
-    MCNS_RETURN_IF_ERROR(tx.insert_record(r).status());
-    mcns::v1::Change change;
-    change.add_ops()->set_zone_delete("x");
-    MCNS_RETURN_IF_ERROR(tx.append_change("x", change, {}, {}).status());
-    return aborted("changed my mind");
-  });
-  EXPECT_EQ(failed.status().code(), StatusCode::kAborted);
-  EXPECT_EQ(dump_file(path_), before);
-  EXPECT_EQ(*store->latest_version(), 1u);
-
-  auto v2 = add_host(*store, "mcp.metacircular.net", 2);
-  ASSERT_TRUE(v2.ok());
-  EXPECT_EQ(*v2, 2u);  // the rolled-back version was not used
-  auto none = store->write([](WriteTx&) { return ok_status(); });
-  ASSERT_TRUE(none.ok());
-  EXPECT_EQ(*none, 0u);
-  EXPECT_EQ(*store->latest_version(), 2u);
-}
-
-TEST_F(StoreTest, OneChangeRowPerTransaction) {
-  auto store = open_store();
-  ASSERT_TRUE(store);
-  mcns::v1::Change change;
-  change.add_ops()->set_zone_delete("a");
-  auto twice = store->write([&](WriteTx& tx) -> Status {
-    MCNS_RETURN_IF_ERROR(tx.append_change("a", change, {}, {}).status());
-    return tx.append_change("a", change, {}, {}).status();
-  });
-  EXPECT_EQ(twice.status().code(), StatusCode::kInternal);
-  auto empty = store->write([&](WriteTx& tx) { return tx.append_change("a", mcns::v1::Change(), {}, {}).status(); });
-  EXPECT_EQ(empty.status().code(), StatusCode::kInternal);
-  EXPECT_EQ(*store->latest_version(), 0u);
-}
-
-TEST_F(StoreTest, ChangesAfterReturnsExactlyTheLaterOnes) {
-  auto store = open_store();
-  ASSERT_TRUE(store);
-  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(add_host(*store, "svc.mcp.metacircular.net", i).ok());
-
-  auto all = store->changes_after(0, 100);
-  ASSERT_TRUE(all.ok()) << all.status();
-  ASSERT_EQ(all->size(), 10u);
-  for (std::size_t i = 0; i < all->size(); ++i) {
-    EXPECT_EQ((*all)[i].version, i + 1);
-    EXPECT_EQ((*all)[i].zone, "svc.mcp.metacircular.net");
-    ASSERT_EQ((*all)[i].change.ops_size(), 1);
-    EXPECT_EQ((*all)[i].change.ops(0).record_add().record().name(), str_cat("h", i + 1));
-  }
-  auto later = store->changes_after(7, 100);
-  ASSERT_TRUE(later.ok());
-  ASSERT_EQ(later->size(), 3u);
-  EXPECT_EQ(later->front().version, 8u);
-  EXPECT_EQ(later->back().version, 10u);
-  auto limited = store->changes_after(2, 4);
-  ASSERT_TRUE(limited.ok());
-  ASSERT_EQ(limited->size(), 4u);
-  EXPECT_EQ(limited->front().version, 3u);
-  EXPECT_EQ(limited->back().version, 6u);
-  EXPECT_TRUE(store->changes_after(10, 100)->empty());
-  EXPECT_TRUE(store->changes_after(UINT64_MAX, 100)->empty());
-}
-
-TEST_F(StoreTest, CompactionKeepsTheLastNAndNeverReusesVersions) {
-  auto store = open_store();
-  ASSERT_TRUE(store);
-  EXPECT_EQ(*store->oldest_version(), 1u);  // empty log: latest + 1
-  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(add_host(*store, "mcp.metacircular.net", i).ok());
-  EXPECT_EQ(*store->oldest_version(), 1u);
-
-  auto deleted = store->compact_change_log(3);
-  ASSERT_TRUE(deleted.ok()) << deleted.status();
-  EXPECT_EQ(*deleted, 7u);
-  EXPECT_EQ(*store->oldest_version(), 8u);
-  EXPECT_EQ(*store->latest_version(), 10u);
-  EXPECT_EQ(store->changes_after(0, 100)->size(), 3u);
-  EXPECT_EQ(*store->compact_change_log(3), 0u);  // nothing more to do
-
-  EXPECT_EQ(*store->compact_change_log(0), 3u);
-  EXPECT_EQ(*store->latest_version(), 10u);
-  EXPECT_EQ(*store->oldest_version(), 11u);  // nothing held: any watcher behind 10 needs a snapshot
-  auto v = add_host(*store, "mcp.metacircular.net", 11);
-  ASSERT_TRUE(v.ok());
-  EXPECT_EQ(*v, 11u);
-  EXPECT_EQ(*store->oldest_version(), 11u);
-}
-
-TEST_F(StoreTest, EveryVersionHasAChainValueThatFollowsThePreviousOne) {
-  auto store = open_store();
-  ASSERT_TRUE(store);
-  auto genesis = store->chain_at(0);
-  ASSERT_TRUE(genesis.ok() && genesis->has_value());
-  std::uint64_t prev = **genesis;
-  for (int i = 1; i <= 5; ++i) ASSERT_EQ(*add_host(*store, "mcp.metacircular.net", i), static_cast<std::uint64_t>(i));
-  auto changes = store->changes_after(0, 10);
-  ASSERT_TRUE(changes.ok());
-  ASSERT_EQ(changes->size(), 5u);
-  for (const auto& c : *changes) {
-    std::string payload;
-    ASSERT_TRUE(c.change.SerializeToString(&payload));
-    EXPECT_EQ(c.chain, next_chain(prev, c.version, payload)) << c.version;
-    EXPECT_EQ(*store->chain_at(c.version), std::optional<std::uint64_t>(c.chain));
-    prev = c.chain;
-  }
-  EXPECT_EQ(*store->chain_at(6), std::nullopt);  // never had it
-  auto snap = store->read_snapshot();
-  ASSERT_TRUE(snap.ok());
-  EXPECT_EQ(snap->version, 5u);
-  EXPECT_EQ(snap->chain, prev);
-}
-
-TEST_F(StoreTest, TheChainSurvivesCompaction) {
-  auto store = open_store();
-  ASSERT_TRUE(store);
-  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(add_host(*store, "mcp.metacircular.net", i).ok());
-  auto at7 = *store->chain_at(7);
-  auto at10 = *store->chain_at(10);
-  ASSERT_EQ(*store->compact_change_log(3), 7u);
-  // The newest compacted version still vouches for itself (a frontend at exactly 7
-  // resumes without a snapshot); older ones cannot.
-  EXPECT_EQ(*store->chain_at(7), at7);
-  EXPECT_EQ(*store->chain_at(6), std::nullopt);
-  EXPECT_EQ(*store->chain_at(10), at10);
-  // Compacting everything, then writing: the next row follows the base.
-  ASSERT_EQ(*store->compact_change_log(0), 3u);
-  EXPECT_EQ(*store->chain_at(10), at10);
-  ASSERT_EQ(*add_host(*store, "mcp.metacircular.net", 11), 11u);
-  auto changes = store->changes_after(10, 1);
-  ASSERT_TRUE(changes.ok() && changes->size() == 1u);
-  std::string payload;
-  ASSERT_TRUE(changes->front().change.SerializeToString(&payload));
-  EXPECT_EQ(changes->front().chain, next_chain(*at10, 11, payload));
-}
-
-TEST_F(StoreTest, ACopyThatGoesItsOwnWayHasAnotherChainAtTheSameVersion) {
-  auto store = open_store();
-  ASSERT_TRUE(store);
-  ASSERT_TRUE(add_host(*store, "mcp.metacircular.net", 1).ok());
-  std::string copy_path = dir_.file("copy.db");
-  ASSERT_TRUE(store->vacuum_into(copy_path).ok());
-  ASSERT_TRUE(add_host(*store, "mcp.metacircular.net", 2).ok());
-  auto copy = Store::open(copy_path);
-  ASSERT_TRUE(copy.ok());
-  EXPECT_EQ(*(*copy)->chain_at(1), *store->chain_at(1));  // shared history
-  ASSERT_TRUE(add_host(**copy, "mcp.metacircular.net", 3).ok());
-  EXPECT_NE(*(*copy)->chain_at(2), *store->chain_at(2));   // same version, other change
-  // Another database entirely: another genesis.
-  auto other = Store::open(dir_.file("other.db"));
-  ASSERT_TRUE(other.ok());
-  EXPECT_NE(*(*other)->chain_at(0), *store->chain_at(0));
-}
-
-TEST_F(StoreTest, AnUpgradeChainsTheChangesAlreadyLogged) {
-  {
-    auto db = sqlite::Db::open(path_);
-    ASSERT_TRUE(db.ok());
-    auto list = migrations(clock_.as_clock());
-    ASSERT_TRUE(sqlite::migrate(*db, std::span(list).first(2)).ok());
-    mcns::v1::Change change;
-    change.add_ops()->set_zone_delete("example.org");
-    std::string payload;
-    ASSERT_TRUE(change.SerializeToString(&payload));
-    for (int i = 0; i < 3; ++i) {
-      auto stmt = db->prepare("INSERT INTO change_log (zone, created_at, payload) VALUES ('x', '2026-01-01T00:00:00Z', ?)");
-      ASSERT_TRUE(stmt.ok());
-      ASSERT_TRUE(stmt->bind(sqlite::Blob{payload}).ok());
-      ASSERT_TRUE(stmt->run().ok());
-    }
-    ASSERT_TRUE(db->exec("DELETE FROM change_log WHERE version = 1").ok());  // compacted before the upgrade
-  }
-  auto store = open_store();
-  ASSERT_TRUE(store);
-  auto base = *store->chain_at(1), at2 = *store->chain_at(2), at3 = *store->chain_at(3);
-  ASSERT_TRUE(base && at2 && at3);
-  auto changes = store->changes_after(1, 10);
-  ASSERT_TRUE(changes.ok() && changes->size() == 2u);
-  std::string payload;
-  ASSERT_TRUE((*changes)[0].change.SerializeToString(&payload));
-  EXPECT_EQ(*at2, next_chain(*base, 2, payload));
-  EXPECT_EQ(*at3, next_chain(*at2, 3, payload));
-  ASSERT_EQ(*add_host(*store, "mcp.metacircular.net", 1), 4u);
-  EXPECT_TRUE(store->chain_at(4)->has_value());
 }
 
 TEST_F(StoreTest, SerialFloorsOnlyMoveForwardAndVersionFloorsSkipAhead) {
@@ -541,24 +317,6 @@ TEST(StoreTimeTest, FormatParseAndDateNumber) {
   EXPECT_EQ(format_time(*parse_time("2000-02-29T12:34:56Z")), "2000-02-29T12:34:56Z");
   EXPECT_EQ(utc_date_number(t), 20260228u);
   EXPECT_EQ(utc_date_number(t + std::chrono::seconds(1)), 20260301u);
-}
-
-TEST(StoreSyncFormTest, ZoneAndRecord) {
-  Zone z{.id = 3, .name = "example.com", .primary_ns = "ns.example.com.", .admin_email = "h.example.com.",
-         .refresh = 1, .retry = 2, .expire = 3, .minimum_ttl = 4, .serial = 2026112901};
-  auto sz = to_sync_zone(z);
-  EXPECT_EQ(sz.name(), "example.com");
-  EXPECT_EQ(sz.primary_ns(), "ns.example.com.");
-  EXPECT_EQ(sz.admin_email(), "h.example.com.");
-  EXPECT_EQ(sz.refresh() + sz.retry() + sz.expire() + sz.minimum_ttl(), 10u);
-  EXPECT_EQ(sz.serial(), 2026112901u);
-  Record r{.id = 7, .zone_id = 3, .name = "www", .type = "AAAA", .value = "2001:db8::1", .ttl = 60};
-  auto sr = to_sync_record(r);
-  EXPECT_EQ(sr.id(), 7);
-  EXPECT_EQ(sr.name(), "www");
-  EXPECT_EQ(sr.type(), "AAAA");
-  EXPECT_EQ(sr.value(), "2001:db8::1");
-  EXPECT_EQ(sr.ttl(), 60u);
 }
 
 TEST_F(StoreTest, BackupSuccessIsRecordedOutsideTheChangeLog) {

@@ -1,11 +1,11 @@
-#include "services/control/feed/watch_service.h"
+#include "services/control/sync/watch_service.h"
 
 #include "common/base/log.h"
 #include "common/base/strings.h"
 #include "common/grpcutil/grpcutil.h"
 #include "services/control/feed/fleet.h"
 
-namespace mcns::control::feed {
+namespace mcns::control::sync {
 namespace {
 
 // A stream refused before it starts.
@@ -17,14 +17,14 @@ class Refused final : public grpc::ServerWriteReactor<mcns::v1::WatchEvent> {
 
 class WatchReactor final : public grpc::ServerWriteReactor<mcns::v1::WatchEvent> {
  public:
-  WatchReactor(ChangeFeed& feed, grpc::CallbackServerContext* context, std::uint64_t after,
+  WatchReactor(feed::ChangeFeed& feed, grpc::CallbackServerContext* context, std::uint64_t after,
                std::optional<std::uint64_t> after_chain, std::string name, std::shared_ptr<void> keep_alive)
       : feed_(feed), keep_alive_(std::move(keep_alive)) {
     watcher_ = feed_.subscribe(
         after, after_chain, std::move(name), [this](const mcns::v1::WatchEvent* event) { StartWrite(event); },
         [this](const Status& status) { Finish(grpcutil::to_grpc(status)); }, [context] { context->TryCancel(); });
   }
-  std::shared_ptr<Watcher> watcher() const { return watcher_; }
+  std::shared_ptr<feed::Watcher> watcher() const { return watcher_; }
 
   void OnWriteDone(bool ok) override { watcher_->on_write_done(ok); }
   void OnCancel() override { watcher_->cancel(); }
@@ -34,14 +34,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<mcns::v1::WatchEvent>
   }
 
  private:
-  ChangeFeed& feed_;
-  std::shared_ptr<Watcher> watcher_;
+  feed::ChangeFeed& feed_;
+  std::shared_ptr<feed::Watcher> watcher_;
   std::shared_ptr<void> keep_alive_;  // the stream's entry in the recheck list
 };
 
 }  // namespace
 
-WatchService::WatchService(ChangeFeed& feed, domain::ZoneService& zones, Authenticate authenticate,
+WatchService::WatchService(feed::ChangeFeed& feed, domain::ZoneService& zones, Authenticate authenticate,
                            std::chrono::milliseconds recheck_interval)
     : feed_(feed), zones_(zones), authenticate_(std::move(authenticate)), recheck_interval_(recheck_interval) {
   recheck_thread_ = std::thread([this] { recheck_loop(); });
@@ -85,7 +85,7 @@ grpc::ServerWriteReactor<mcns::v1::WatchEvent>* WatchService::Watch(grpc::Callba
   auto stream = std::make_shared<OpenStream>(OpenStream{std::move(authorization), name, {}});
   // The fleet (SPEC 14) lists the stream until its reactor is gone.
   std::shared_ptr<void> keep_alive = std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<void>>>(
-      stream, note_watch_stream(context->peer(), request->frontend()));
+      stream, feed::note_watch_stream(context->peer(), request->frontend()));
   auto* reactor = new WatchReactor(feed_, context, request->after_version(), after_chain, std::move(name),
                                    std::move(keep_alive));
   stream->watcher = reactor->watcher();
@@ -143,4 +143,4 @@ void WatchService::recheck_all() {
   }
 }
 
-}  // namespace mcns::control::feed
+}  // namespace mcns::control::sync

@@ -21,12 +21,12 @@
 #include "mcns/v1/zone.pb.h"
 #include "services/control/feed/change_feed.h"
 
-namespace mcns::control::feed {
+namespace mcns::control::sync {
 
 // The reactor of one stream; `zone` is a canonical zone name, or empty for every zone.
 // `name` names the stream in the log. The feed must outlive the stream (ChangeFeed::stop
 // ends it with UNAVAILABLE).
-grpc::ServerWriteReactor<mcns::v1::ChangeEvent>* open_change_stream(ChangeFeed& feed,
+grpc::ServerWriteReactor<mcns::v1::ChangeEvent>* open_change_stream(feed::ChangeFeed& feed,
                                                                     grpc::CallbackServerContext* context,
                                                                     std::string zone, std::string name);
 
@@ -37,4 +37,4 @@ grpc::ServerWriteReactor<mcns::v1::ChangeEvent>* refused_change_stream(const Sta
 // of a change, nothing for heartbeats and snapshot chunks.
 mcns::v1::ChangeEvent to_change_event(const mcns::v1::WatchEvent& event, std::string_view zone);
 
-}  // namespace mcns::control::feed
+}  // namespace mcns::control::sync

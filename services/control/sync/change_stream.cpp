@@ -1,4 +1,4 @@
-#include "services/control/feed/change_stream.h"
+#include "services/control/sync/change_stream.h"
 
 #include <atomic>
 #include <memory>
@@ -8,7 +8,7 @@
 #include "common/base/log.h"
 #include "common/grpcutil/grpcutil.h"
 
-namespace mcns::control::feed {
+namespace mcns::control::sync {
 namespace {
 
 using mcns::v1::ChangeEvent;
@@ -33,7 +33,8 @@ class Refused final : public grpc::ServerWriteReactor<ChangeEvent> {
 // change committed in between is lost.
 class ChangeStreamReactor final : public grpc::ServerWriteReactor<ChangeEvent> {
  public:
-  ChangeStreamReactor(ChangeFeed& feed, grpc::CallbackServerContext* context, std::string zone, std::string name)
+  ChangeStreamReactor(feed::ChangeFeed& feed, grpc::CallbackServerContext* context, std::string zone,
+                      std::string name)
       : feed_(feed), context_(context), zone_(std::move(zone)), name_(std::move(name)), start_(feed.latest()) {
     log::info("watch_changes: opened by ", name_, " for ", zone_.empty() ? std::string("every zone") : zone_,
               " after version ", start_);
@@ -42,7 +43,7 @@ class ChangeStreamReactor final : public grpc::ServerWriteReactor<ChangeEvent> {
   }
 
   void OnWriteDone(bool ok) override {
-    std::shared_ptr<Watcher> watcher;
+    std::shared_ptr<feed::Watcher> watcher;
     {
       std::lock_guard lock(mu_);
       if (!watcher_) {  // the opening event
@@ -65,7 +66,7 @@ class ChangeStreamReactor final : public grpc::ServerWriteReactor<ChangeEvent> {
   }
 
   void OnCancel() override {
-    std::shared_ptr<Watcher> watcher;
+    std::shared_ptr<feed::Watcher> watcher;
     {
       std::lock_guard lock(mu_);
       cancelled_ = true;
@@ -75,7 +76,7 @@ class ChangeStreamReactor final : public grpc::ServerWriteReactor<ChangeEvent> {
   }
 
   void OnDone() override {
-    std::shared_ptr<Watcher> watcher;
+    std::shared_ptr<feed::Watcher> watcher;
     {
       std::lock_guard lock(mu_);
       watcher = watcher_;
@@ -91,7 +92,7 @@ class ChangeStreamReactor final : public grpc::ServerWriteReactor<ChangeEvent> {
     if (finished_.compare_exchange_strong(expected, true)) Finish(status);
   }
 
-  ChangeFeed& feed_;
+  feed::ChangeFeed& feed_;
   grpc::CallbackServerContext* const context_;
   const std::string zone_;
   const std::string name_;
@@ -99,7 +100,7 @@ class ChangeStreamReactor final : public grpc::ServerWriteReactor<ChangeEvent> {
   ChangeEvent out_;  // the one write in flight
   std::atomic<bool> finished_{false};
   std::mutex mu_;  // guards the members below
-  std::shared_ptr<Watcher> watcher_;
+  std::shared_ptr<feed::Watcher> watcher_;
   bool cancelled_ = false;
 };
 
@@ -122,8 +123,9 @@ ChangeEvent to_change_event(const mcns::v1::WatchEvent& event, std::string_view 
   return out;
 }
 
-grpc::ServerWriteReactor<ChangeEvent>* open_change_stream(ChangeFeed& feed, grpc::CallbackServerContext* context,
-                                                          std::string zone, std::string name) {
+grpc::ServerWriteReactor<ChangeEvent>* open_change_stream(feed::ChangeFeed& feed,
+                                                          grpc::CallbackServerContext* context, std::string zone,
+                                                          std::string name) {
   return new ChangeStreamReactor(feed, context, std::move(zone), std::move(name));
 }
 
@@ -131,4 +133,4 @@ grpc::ServerWriteReactor<ChangeEvent>* refused_change_stream(const Status& statu
   return new Refused(grpcutil::to_grpc(status));
 }
 
-}  // namespace mcns::control::feed
+}  // namespace mcns::control::sync

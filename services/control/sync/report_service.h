@@ -10,13 +10,13 @@
 #include "mcns/v1/sync.grpc.pb.h"
 #include "services/control/domain/zone_service.h"
 #include "services/control/feed/fleet.h"
-#include "services/control/feed/watch_service.h"
+#include "services/control/sync/watch_service.h"
 
-namespace mcns::control::feed {
+namespace mcns::control::sync {
 
 class SyncRpc final : public mcns::v1::SyncService::CallbackService {
  public:
-  SyncRpc(WatchService& watch, FleetRegistry& fleet, domain::ZoneService& zones,
+  SyncRpc(WatchService& watch, feed::FleetRegistry& fleet, domain::ZoneService& zones,
           WatchService::Authenticate authenticate);
 
   grpc::ServerWriteReactor<mcns::v1::WatchEvent>* Watch(grpc::CallbackServerContext* context,
@@ -26,9 +26,9 @@ class SyncRpc final : public mcns::v1::SyncService::CallbackService {
 
  private:
   WatchService& watch_;
-  FleetRegistry& fleet_;
+  feed::FleetRegistry& fleet_;
   domain::ZoneService& zones_;
   WatchService::Authenticate authenticate_;
 };
 
-}  // namespace mcns::control::feed
+}  // namespace mcns::control::sync

@@ -25,7 +25,7 @@
 #include "services/control/domain/zone_service.h"
 #include "services/control/feed/change_feed.h"
 
-namespace mcns::control::feed {
+namespace mcns::control::sync {
 
 class WatchService final : public mcns::v1::SyncService::CallbackService {
  public:
@@ -33,7 +33,7 @@ class WatchService final : public mcns::v1::SyncService::CallbackService {
   // authenticator as every other RPC); UNAUTHENTICATED/UNAVAILABLE as it decides.
   using Authenticate = std::function<StatusOr<auth::Principal>(std::string_view authorization)>;
 
-  WatchService(ChangeFeed& feed, domain::ZoneService& zones, Authenticate authenticate,
+  WatchService(feed::ChangeFeed& feed, domain::ZoneService& zones, Authenticate authenticate,
                std::chrono::milliseconds recheck_interval = std::chrono::seconds(60));
   ~WatchService() override;
 
@@ -47,13 +47,13 @@ class WatchService final : public mcns::v1::SyncService::CallbackService {
   struct OpenStream {
     std::string authorization;  // the secret: kept in memory only, never logged
     std::string name;           // account@frontend, for the log
-    std::weak_ptr<Watcher> watcher;
+    std::weak_ptr<feed::Watcher> watcher;
   };
   void register_stream(std::shared_ptr<OpenStream> stream);
   void recheck_loop();
   void recheck_all();
 
-  ChangeFeed& feed_;
+  feed::ChangeFeed& feed_;
   domain::ZoneService& zones_;
   Authenticate authenticate_;
   const std::chrono::milliseconds recheck_interval_;
@@ -66,4 +66,4 @@ class WatchService final : public mcns::v1::SyncService::CallbackService {
   std::thread recheck_thread_;
 };
 
-}  // namespace mcns::control::feed
+}  // namespace mcns::control::sync

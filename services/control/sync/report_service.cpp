@@ -1,9 +1,9 @@
-#include "services/control/feed/report_service.h"
+#include "services/control/sync/report_service.h"
 
 #include "common/base/log.h"
 #include "common/grpcutil/grpcutil.h"
 
-namespace mcns::control::feed {
+namespace mcns::control::sync {
 namespace {
 
 class RefusedReport final : public grpc::ServerReadReactor<mcns::v1::FrontendReport> {
@@ -15,7 +15,7 @@ class RefusedReport final : public grpc::ServerReadReactor<mcns::v1::FrontendRep
 // Reads reports until the frontend closes its side or the call breaks.
 class ReportReactor final : public grpc::ServerReadReactor<mcns::v1::FrontendReport> {
  public:
-  ReportReactor(FleetRegistry& fleet, std::string peer) : fleet_(fleet), peer_(std::move(peer)) {
+  ReportReactor(feed::FleetRegistry& fleet, std::string peer) : fleet_(fleet), peer_(std::move(peer)) {
     StartRead(&report_);
   }
 
@@ -38,7 +38,7 @@ class ReportReactor final : public grpc::ServerReadReactor<mcns::v1::FrontendRep
   }
 
  private:
-  FleetRegistry& fleet_;
+  feed::FleetRegistry& fleet_;
   const std::string peer_;
   mcns::v1::FrontendReport report_;
   bool opened_ = false;  // reactor callbacks are serialized: no lock needed
@@ -46,7 +46,7 @@ class ReportReactor final : public grpc::ServerReadReactor<mcns::v1::FrontendRep
 
 }  // namespace
 
-SyncRpc::SyncRpc(WatchService& watch, FleetRegistry& fleet, domain::ZoneService& zones,
+SyncRpc::SyncRpc(WatchService& watch, feed::FleetRegistry& fleet, domain::ZoneService& zones,
                  WatchService::Authenticate authenticate)
     : watch_(watch), fleet_(fleet), zones_(zones), authenticate_(std::move(authenticate)) {}
 
@@ -78,4 +78,4 @@ grpc::ServerReadReactor<mcns::v1::FrontendReport>* SyncRpc::Report(grpc::Callbac
   return new ReportReactor(fleet_, context->peer());
 }
 
-}  // namespace mcns::control::feed
+}  // namespace mcns::control::sync
