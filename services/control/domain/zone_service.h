@@ -56,6 +56,8 @@ class ZoneService {
 
   // May `who` open the watch stream? ([sync] allowed_accounts and admins.)
   virtual Status authorize_watch(const auth::Principal& who) = 0;
+  // May `who` see the fleet of frontends (GET /v1/frontends)? Whoever may read zones.
+  virtual Status authorize_fleet_view(const auth::Principal& who) = 0;
 };
 
 }  // namespace mcns::control::domain

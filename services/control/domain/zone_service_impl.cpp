@@ -374,6 +374,8 @@ StatusOr<std::uint64_t> ZoneServiceImpl::latest_version() { return store_.latest
 
 Status ZoneServiceImpl::authorize_watch(const auth::Principal& who) { return authz_.can_watch(who); }
 
+Status ZoneServiceImpl::authorize_fleet_view(const auth::Principal& who) { return authz_.can_read(who); }
+
 // ---- import ----
 
 StatusOr<ImportResult> ZoneServiceImpl::import_zone(const auth::Principal& who, const ZoneImport& import) {

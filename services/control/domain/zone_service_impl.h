@@ -127,6 +127,7 @@ class ZoneServiceImpl final : public ZoneService {
   StatusOr<std::uint64_t> latest_version() override;
 
   Status authorize_watch(const auth::Principal& who) override;
+  Status authorize_fleet_view(const auth::Principal& who) override;
 
   // Loads a whole zone (admin only) in one transaction and one change-log row. Every
   // record is validated with the API's rules; errors name the record's line.

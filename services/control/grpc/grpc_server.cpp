@@ -65,7 +65,7 @@ struct GrpcServer::Impl {
   bool stopped = false;
 
   Impl(GrpcServerOptions o, domain::ZoneService& zones, auth::Authenticator& authenticator)
-      : options(std::move(o)), auth_rpc(authenticator), zone_rpc(zones, authenticator, options.import_zone, options.change_feed), record_rpc(zones, authenticator), change_rpc(zones, authenticator) {
+      : options(std::move(o)), admin(zones, authenticator), auth_rpc(authenticator), zone_rpc(zones, authenticator, options.import_zone, options.change_feed), record_rpc(zones, authenticator), change_rpc(zones, authenticator) {
     hook = options.on_call ? options.on_call : CallHook([](std::string_view, StatusCode, std::chrono::duration<double>) {});
   }
 };

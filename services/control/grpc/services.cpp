@@ -163,8 +163,10 @@ StatusOr<domain::ChangeRequestOp> op_of(const v1::BatchOp& in, int index) {
   return ::grpc::Status::OK;
 }
 
-::grpc::Status AdminRpc::ListFrontends(::grpc::ServerContext*, const v1::ListFrontendsRequest*,
+::grpc::Status AdminRpc::ListFrontends(::grpc::ServerContext* ctx, const v1::ListFrontendsRequest*,
                                        v1::ListFrontendsResponse* out) {
+  MCNS_GRPC_CALLER(who, ctx);
+  if (Status s = zones_.authorize_fleet_view(who); !s.ok()) return grpcutil::to_grpc(s);
   const feed::FleetRegistry* fleet = feed::process_fleet();
   if (!fleet) return ::grpc::Status::OK;  // no frontends are followed here
   for (const feed::FrontendInfo& f : fleet->list()) {

@@ -18,12 +18,18 @@ namespace mcns::control::grpcapi {
 
 class AdminRpc final : public mcns::v1::AdminService::Service {
  public:
+  AdminRpc(domain::ZoneService& zones, auth::Authenticator& authenticator)
+      : zones_(zones), authenticator_(authenticator) {}
   ::grpc::Status Health(::grpc::ServerContext*, const v1::HealthRequest*, v1::HealthResponse* out) override;
   // SPEC 14 "Fleet" (REST GET /v1/frontends); authenticated at the edge (method map).
   // Lists the process's registry (feed::process_fleet(), set by mcns-control): the server
   // constructs this service itself, and one gRPC service cannot be registered twice.
   ::grpc::Status ListFrontends(::grpc::ServerContext*, const v1::ListFrontendsRequest*,
                                v1::ListFrontendsResponse* out) override;
+
+ private:
+  domain::ZoneService& zones_;
+  auth::Authenticator& authenticator_;
 };
 
 class AuthRpc final : public mcns::v1::AuthService::Service {

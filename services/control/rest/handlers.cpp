@@ -311,6 +311,7 @@ Response rollback(const Call& c) {
 }
 
 Response list_frontends(const Call& c) {
+  if (Status s = c.zones.authorize_fleet_view(*c.who); !s.ok()) return error_response(s);
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   if (c.fleet) {
     for (const feed::FrontendInfo& f : c.fleet->list()) {

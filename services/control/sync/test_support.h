@@ -15,6 +15,7 @@ namespace mcns::control::testing {
 // admins may watch (and report), the rest of the interface is not used by sync/.
 class WatchOnlyZones final : public domain::ZoneService {
  public:
+  Status authorize_fleet_view(const auth::Principal&) override { return unimplemented("x"); }
   Status authorize_watch(const auth::Principal& who) override {
     if (who.username.starts_with("mcns-dns") || who.is_admin()) return ok_status();
     return permission_denied(str_cat("account ", who.username, " may not open the watch stream"));

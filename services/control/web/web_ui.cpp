@@ -682,10 +682,9 @@ Response WebUi::Impl::rollback_post(Ctx& c, const Caller& who, const std::string
 // ---- frontends ----
 
 Response WebUi::Impl::frontends_get(Ctx& c, const Caller& who) {
-  // The fleet is no secret from a reader of zones, but still only for signed-in callers
-  // whom the domain lets read (as GET /v1/frontends).
-  auto readable = zones.list_zones(who.who);
-  if (!readable.ok()) return failure(c, who, readable.status(), "GET /frontends");
+  // The domain decides who may see the fleet, as for GET /v1/frontends.
+  if (Status allowed = zones.authorize_fleet_view(who.who); !allowed.ok())
+    return failure(c, who, allowed, "GET /frontends");
   FrontendsView view;
   view.available = fleet != nullptr;
   if (fleet) {

@@ -162,6 +162,10 @@ class FakeZoneService final : public control::domain::ZoneService {
     return control::domain::Change{};
   }
   StatusOr<std::uint64_t> latest_version() override { return std::uint64_t{0}; }
+  Status authorize_fleet_view(const Principal& who) override {
+    if (auto s = enter("authorize_fleet_view", who)) return *s;
+    return ok_status();
+  }
   Status authorize_watch(const Principal& who) override {
     if (auto s = enter("authorize_watch", who)) return *s;
     return who.is_admin() ? ok_status() : permission_denied("not allowed to watch");
