@@ -368,12 +368,20 @@ void set_soa(const Args& a, Req& req) {
 
 using Result = std::optional<Failure>;  // nullopt: success
 
+// One unary call with a fresh context (token, deadline); a failure as the operator reads it.
+template <typename Stub, typename Req, typename Res>
+Result unary(const Ctl& ctl, Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Res*),
+             const Req& req, Res* res) {
+  auto ctx = ctl.context();
+  if (auto s = (stub.*method)(ctx.get(), req, res); !s.ok()) return ctl.failure(s);
+  return std::nullopt;
+}
+
 Result cmd_health(Ctl& ctl) {
   auto stub = v1::AdminService::NewStub(ctl.channel());
   v1::HealthRequest req;
   v1::HealthResponse res;
-  auto ctx = ctl.context();
-  if (auto s = stub->Health(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (auto f = unary(ctl, *stub, &v1::AdminService::Stub::Health, req, &res)) return f;
   if (ctl.json_out()) std::cout << json{{"status", res.status()}}.dump() << '\n';
   else std::cout << res.status() << '\n';
   return std::nullopt;
@@ -449,8 +457,7 @@ Result cmd_frontends(Ctl& ctl) {
   auto stub = v1::AdminService::NewStub(ctl.channel());
   v1::ListFrontendsRequest req;
   v1::ListFrontendsResponse res;
-  auto ctx = ctl.context();
-  if (auto s = stub->ListFrontends(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (auto f = unary(ctl, *stub, &v1::AdminService::Stub::ListFrontends, req, &res)) return f;
   if (ctl.json_out()) {
     json list = json::array();
     for (const auto& f : res.frontends())
@@ -483,8 +490,7 @@ Result cmd_zones_ls(Ctl& ctl) {
   auto stub = v1::ZoneService::NewStub(ctl.channel());
   v1::ListZonesRequest req;
   v1::ListZonesResponse res;
-  auto ctx = ctl.context();
-  if (auto s = stub->ListZones(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (auto f = unary(ctl, *stub, &v1::ZoneService::Stub::ListZones, req, &res)) return f;
   if (ctl.json_out()) {
     json list = json::array();
     for (const auto& z : res.zones()) list.push_back(zone_json(z));
@@ -503,8 +509,7 @@ Result cmd_zones_show(Ctl& ctl, const Args& a) {
   v1::GetZoneRequest req;
   req.set_zone(a.zone);
   v1::Zone res;
-  auto ctx = ctl.context();
-  if (auto s = stub->GetZone(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (auto f = unary(ctl, *stub, &v1::ZoneService::Stub::GetZone, req, &res)) return f;
   print_zone(ctl, res);
   return std::nullopt;
 }
@@ -515,8 +520,7 @@ Result cmd_zones_create(Ctl& ctl, const Args& a) {
   req.set_name(a.zone);
   set_soa(a, req);
   v1::Zone res;
-  auto ctx = ctl.context();
-  if (auto s = stub->CreateZone(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (auto f = unary(ctl, *stub, &v1::ZoneService::Stub::CreateZone, req, &res)) return f;
   print_zone(ctl, res);
   return std::nullopt;
 }
@@ -527,8 +531,7 @@ Result cmd_zones_update(Ctl& ctl, const Args& a) {
   req.set_zone(a.zone);
   set_soa(a, req);
   v1::Zone res;
-  auto ctx = ctl.context();
-  if (auto s = stub->UpdateZone(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (auto f = unary(ctl, *stub, &v1::ZoneService::Stub::UpdateZone, req, &res)) return f;
   print_zone(ctl, res);
   return std::nullopt;
 }
@@ -538,8 +541,7 @@ Result cmd_zones_rm(Ctl& ctl, const Args& a) {
   v1::DeleteZoneRequest req;
   req.set_zone(a.zone);
   v1::DeleteZoneResponse res;
-  auto ctx = ctl.context();
-  if (auto s = stub->DeleteZone(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (auto f = unary(ctl, *stub, &v1::ZoneService::Stub::DeleteZone, req, &res)) return f;
   if (ctl.json_out()) std::cout << json{{"deleted_zone", a.zone}}.dump() << '\n';
   else std::cout << "Deleted zone " << a.zone << " and its records\n";
   return std::nullopt;
@@ -552,8 +554,7 @@ Result list_records(Ctl& ctl, const std::string& zone, const std::optional<std::
   req.set_zone(zone);
   if (name) req.set_name(*name);
   if (type) req.set_type(*type);
-  auto ctx = ctl.context();
-  if (auto s = stub->ListRecords(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (auto f = unary(ctl, *stub, &v1::RecordService::Stub::ListRecords, req, &res)) return f;
   return std::nullopt;
 }
 
@@ -579,8 +580,7 @@ Result cmd_records_add(Ctl& ctl, const Args& a) {
   if (a.o_ttl->count()) req.set_ttl(a.ttl);
   set_wait(a, req);
   v1::Record res;
-  auto ctx = ctl.context();
-  if (auto s = stub->CreateRecord(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (auto f = unary(ctl, *stub, &v1::RecordService::Stub::CreateRecord, req, &res)) return f;
   print_records(ctl, {&res}, /*as_list=*/false);
   return std::nullopt;
 }
@@ -593,8 +593,7 @@ Result cmd_records_update(Ctl& ctl, const Args& a) {
   get.set_zone(a.zone);
   get.set_id(a.id);
   v1::Record current;
-  auto ctx = ctl.context();
-  if (auto s = stub->GetRecord(ctx.get(), get, &current); !s.ok()) return ctl.failure(s);
+  if (auto f = unary(ctl, *stub, &v1::RecordService::Stub::GetRecord, get, &current)) return f;
   v1::UpdateRecordRequest req;
   req.set_zone(a.zone);
   req.set_id(a.id);
@@ -604,8 +603,7 @@ Result cmd_records_update(Ctl& ctl, const Args& a) {
   req.set_ttl(a.o_ttl->count() ? a.ttl : current.ttl());
   set_wait(a, req);
   v1::Record res;
-  auto ctx2 = ctl.context();
-  if (auto s = stub->UpdateRecord(ctx2.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (auto f = unary(ctl, *stub, &v1::RecordService::Stub::UpdateRecord, req, &res)) return f;
   print_records(ctl, {&res}, /*as_list=*/false);
   return std::nullopt;
 }
@@ -638,8 +636,7 @@ Result cmd_records_rm(Ctl& ctl, const Args& a) {
     req.set_id(id);
     set_wait(a, req);
     v1::DeleteRecordResponse res;
-    auto ctx = ctl.context();
-    if (auto s = stub->DeleteRecord(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+    if (auto f = unary(ctl, *stub, &v1::RecordService::Stub::DeleteRecord, req, &res)) return f;
   }
   if (ctl.json_out()) {
     std::cout << json{{"deleted", ids}}.dump() << '\n';
@@ -716,8 +713,7 @@ Result cmd_history(Ctl& ctl, const Args& a) {
   if (a.o_after_serial && a.o_after_serial->count()) req.set_after_serial(a.after_serial);
   if (a.o_limit && a.o_limit->count()) req.set_limit(a.limit);
   v1::ListChangesResponse res;
-  auto ctx = ctl.context();
-  if (auto s = stub->ListChanges(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (auto f = unary(ctl, *stub, &v1::ChangeService::Stub::ListChanges, req, &res)) return f;
   std::vector<const v1::ChangeEntry*> rows;
   for (const auto& c : res.changes()) rows.push_back(&c);
   print_changes(ctl, rows, /*as_list=*/true);
@@ -731,8 +727,7 @@ Result cmd_rollback(Ctl& ctl, const Args& a) {
   req.set_to_serial(a.serial);
   set_wait(a, req);
   v1::ChangeEntry res;
-  auto ctx = ctl.context();
-  if (auto s = stub->Rollback(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (auto f = unary(ctl, *stub, &v1::ChangeService::Stub::Rollback, req, &res)) return f;
   if (res.version() == 0 && !ctl.json_out()) {
     std::cout << "Zone " << a.zone << " already has the records of serial " << a.serial << "; nothing changed\n";
     return std::nullopt;
@@ -847,8 +842,7 @@ Result cmd_export(Ctl& ctl, const Args& a) {
   v1::ExportZoneRequest req;
   req.set_zone(a.zone);
   v1::ExportZoneResponse res;
-  auto ctx = ctl.context();
-  if (auto s = stub->ExportZone(ctx.get(), req, &res); !s.ok()) return ctl.failure(s);
+  if (auto f = unary(ctl, *stub, &v1::ZoneService::Stub::ExportZone, req, &res)) return f;
   if (a.out.empty()) {
     std::cout << res.zone_file();
     return std::nullopt;
