@@ -38,9 +38,9 @@ FUZZ_TARGETS := \
   frontend_query_fuzz:services/dns-frontend/query/testdata/fuzz_corpus \
   frontend_forward_fuzz:services/dns-frontend/forward/testdata/forward_fuzz_corpus \
   frontend_tcp_framing_fuzz:services/dns-frontend/server/testdata/tcp_framing_fuzz_corpus \
-  frontend_zone_file_fuzz:services/dns-frontend/zonesrc/testdata/zone_file_fuzz_corpus \
+  frontend_zone_file_fuzz:common/zonefile/testdata/zone_file_fuzz_corpus \
   control_json_fuzz:services/control/rest/testdata/json_fuzz_corpus \
-  control_zone_file_fuzz:services/dns-frontend/zonesrc/testdata/zone_file_fuzz_corpus \
+  zonefile_fuzz:common/zonefile/testdata/zone_file_fuzz_corpus \
   tsig_fuzz:common/tsig/testdata/tsig_fuzz_corpus
 
 fuzz: deps

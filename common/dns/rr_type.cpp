@@ -4,23 +4,24 @@
 
 #include "common/base/strings.h"
 
-
 namespace mcns::dns {
 namespace {
 
 // Code order. `api_allowed` types can be created through REST/gRPC; SOA is derived from
-// the zone's own fields and is never a record.
+// the zone's own fields and is never a record. Columns: code, mnemonic, how values are
+// parsed, API, the name in the RDATA {offset, compress, additional}.
+constexpr std::optional<RdataName> kNoName = std::nullopt;
 constexpr std::array kTypes = {
-    RRTypeInfo{type::kA, "A", ValueKind::kIpv4, true},
-    RRTypeInfo{type::kNS, "NS", ValueKind::kDomainName, true},
-    RRTypeInfo{type::kCNAME, "CNAME", ValueKind::kDomainName, true},
-    RRTypeInfo{type::kSOA, "SOA", ValueKind::kGeneric, false},
-    RRTypeInfo{type::kPTR, "PTR", ValueKind::kDomainName, true},
-    RRTypeInfo{type::kMX, "MX", ValueKind::kGeneric, true},
-    RRTypeInfo{type::kTXT, "TXT", ValueKind::kGeneric, true},
-    RRTypeInfo{type::kAAAA, "AAAA", ValueKind::kIpv6, true},
-    RRTypeInfo{type::kSRV, "SRV", ValueKind::kGeneric, true},
-    RRTypeInfo{type::kCAA, "CAA", ValueKind::kGeneric, true},
+    RRTypeInfo{type::kA, "A", ValueKind::kIpv4, true, kNoName},
+    RRTypeInfo{type::kNS, "NS", ValueKind::kDomainName, true, RdataName{0, true, true}},
+    RRTypeInfo{type::kCNAME, "CNAME", ValueKind::kDomainName, true, RdataName{0, true, false}},
+    RRTypeInfo{type::kSOA, "SOA", ValueKind::kGeneric, false, kNoName},
+    RRTypeInfo{type::kPTR, "PTR", ValueKind::kDomainName, true, RdataName{0, true, false}},
+    RRTypeInfo{type::kMX, "MX", ValueKind::kGeneric, true, RdataName{2, true, true}},
+    RRTypeInfo{type::kTXT, "TXT", ValueKind::kGeneric, true, kNoName},
+    RRTypeInfo{type::kAAAA, "AAAA", ValueKind::kIpv6, true, kNoName},
+    RRTypeInfo{type::kSRV, "SRV", ValueKind::kGeneric, true, RdataName{6, false, true}},
+    RRTypeInfo{type::kCAA, "CAA", ValueKind::kGeneric, true, kNoName},
 };
 
 }  // namespace

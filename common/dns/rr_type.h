@@ -1,8 +1,12 @@
 #pragma once
 // The record-type registry: the one table that says which types exist, how their values
-// are written, and which the management API accepts. Adding a type is one row in
-// rr_type.cpp (SPEC section 5: keep the type set data-driven).
+// are written, which the management API accepts, and where a name sits in their RDATA
+// (which the zone builder checks and marks for name compression and additional-section
+// processing). Adding a type is one row in rr_type.cpp (SPEC section 5: keep the type
+// set data-driven); nothing else in common/ or the frontend switches on a type's code
+// for these rules.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -16,11 +20,24 @@ enum class ValueKind {
   kGeneric,     // anything else: parsed and re-printed by ldns
 };
 
+// The one domain name in a type's RDATA that serving depends on, ending the RDATA.
+struct RdataName {
+  std::uint16_t pos = 0;    // octet offset of the name in the RDATA (after fixed fields)
+  bool compress = false;    // may be compressed in answers (RFC 3597 section 4 lists the
+                            // types; SRV's may not be, RFC 2782)
+  bool additional = false;  // the name's A/AAAA go to the additional section (RFC 1035
+                            // 3.3.9/3.3.11, RFC 2782), as Knot adds them
+};
+
 struct RRTypeInfo {
   std::uint16_t code;
   std::string_view mnemonic;  // upper case, e.g. "AAAA"
   ValueKind kind;
   bool api_allowed;           // may be created through the management API
+  // The zone builder refuses RDATA without a valid uncompressed name there, and the
+  // answer path compresses it / adds its addresses as the flags say. Types without one:
+  // RDATA served as given.
+  std::optional<RdataName> rdata_name;
 };
 
 namespace type {

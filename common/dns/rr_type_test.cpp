@@ -25,5 +25,28 @@ TEST(RRTypeTest, SoaIsNotAnApiRecord) {
   for (auto m : {"A", "AAAA", "CNAME", "NS"}) EXPECT_TRUE(find_type(m)->api_allowed) << m;
 }
 
+// The per-type rules the zone builder and the answer path use (RFC 3597 section 4 for
+// compression, RFC 2782 for SRV; additional-section targets as Knot adds them).
+TEST(RRTypeTest, NamesInRdataAreRegistryRows) {
+  struct Want {
+    const char* type;
+    std::uint16_t pos;
+    bool compress, additional;
+  } with_name[] = {
+      {"NS", 0, true, true}, {"CNAME", 0, true, false}, {"PTR", 0, true, false},
+      {"MX", 2, true, true}, {"SRV", 6, false, true},
+  };
+  for (const Want& w : with_name) {
+    SCOPED_TRACE(w.type);
+    const RRTypeInfo* t = find_type(w.type);
+    ASSERT_NE(t, nullptr);
+    ASSERT_TRUE(t->rdata_name.has_value());
+    EXPECT_EQ(t->rdata_name->pos, w.pos);
+    EXPECT_EQ(t->rdata_name->compress, w.compress);
+    EXPECT_EQ(t->rdata_name->additional, w.additional);
+  }
+  for (auto m : {"A", "AAAA", "TXT", "CAA", "SOA"}) EXPECT_FALSE(find_type(m)->rdata_name.has_value()) << m;
+}
+
 }  // namespace
 }  // namespace mcns::dns

@@ -36,11 +36,6 @@ void SnapshotHolder::sweep() {
   // `dead` is destroyed here, outside the lock.
 }
 
-std::size_t SnapshotHolder::retired_count() const {
-  std::lock_guard lock(mu_);
-  return retired_.size();
-}
-
 void LocalSnapshot::refresh(std::uint64_t generation) noexcept {
   // Copying a shared_ptr does not allocate; the old one is released here, but the
   // holder's retired_ list still owns any snapshot being replaced, so this never

@@ -38,8 +38,6 @@ class SnapshotHolder {
   void sweep();
   // Increases on every publish; workers compare it with what they last saw.
   std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
-  // Retired snapshots still waiting for their last worker (for tests and metrics).
-  std::size_t retired_count() const;
 
  private:
   mutable std::mutex mu_;

@@ -1,6 +1,9 @@
 #include "common/zone/zone.h"
 
 #include <cstring>
+#include <utility>
+
+#include "common/dns_wire/wire.h"
 
 namespace mcns::zone {
 
@@ -69,24 +72,17 @@ const RRset* Shard::find_rrset(const Node& node, std::uint16_t type) const noexc
   return nullptr;
 }
 
-std::size_t Shard::memory_bytes() const noexcept {
-  return sizeof(Shard) + index_.capacity() * sizeof(std::uint64_t) + nodes_.capacity() * sizeof(Node) +
-         rrsets_.capacity() * sizeof(RRset) + data_.capacity();
-}
-
-void Zone::recompute_masks() noexcept {
-  node_mask_[0] = node_mask_[1] = delegation_mask_[0] = delegation_mask_[1] = 0;
+Zone::Zone(std::string name, std::vector<std::uint8_t> apex, ZoneSoa soa, ZoneContent content)
+    : name_(std::move(name)), apex_(std::move(apex)), soa_(std::move(soa)), content_(std::move(content)) {
+  std::uint8_t offsets[dns_wire::kMaxLabels + 1];
+  apex_labels_ = dns_wire::label_offsets_of(apex_.data(), apex_.size(), offsets);
+  serial_ = dns_wire::load_u32(soa_.rdata.data() + soa_.rname_end);
+  soa_minimum_ = dns_wire::load_u32(soa_.rdata.data() + soa_.rname_end + 16);
   for (unsigned i = 0; i < 128; ++i) {
-    if (depth_nodes_[i]) node_mask_[i >> 6] |= std::uint64_t{1} << (i & 63);
-    if (depth_delegations_[i]) delegation_mask_[i >> 6] |= std::uint64_t{1} << (i & 63);
+    if (content_.depth_nodes[i]) node_mask_[i >> 6] |= std::uint64_t{1} << (i & 63);
+    if (content_.depth_delegations[i]) delegation_mask_[i >> 6] |= std::uint64_t{1} << (i & 63);
   }
-}
-
-std::size_t Zone::memory_bytes() const noexcept {
-  std::size_t total = sizeof(Zone) + name_.capacity() + apex_.capacity() + soa_rdata_.capacity() +
-                      shards_.capacity() * sizeof(ShardPtr);
-  for (const ShardPtr& s : shards_) total += s->memory_bytes();
-  return total;
+  apex_node_ = find(apex_.data(), apex_.size());
 }
 
 }  // namespace mcns::zone

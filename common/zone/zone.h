@@ -74,7 +74,6 @@ class Shard {
   const std::uint8_t* data() const noexcept { return data_.data(); }
   const std::uint8_t* name(const Node& node) const noexcept { return data_.data() + node.name_offset; }
   std::span<const Node> nodes() const noexcept { return nodes_; }
-  std::size_t memory_bytes() const noexcept;
 
  private:
   friend class ShardEncoder;
@@ -91,8 +90,33 @@ struct NodeRef {
   explicit operator bool() const noexcept { return node != nullptr; }
 };
 
+// A zone's SOA in wire form, checked (record_rules.h); the two names end at mname_end
+// and rname_end.
+struct ZoneSoa {
+  std::uint32_t ttl = 0;
+  std::vector<std::uint8_t> rdata;
+  std::size_t mname_end = 0, rname_end = 0;
+};
+
+// Everything below the SOA that a build produces (full_build.h, incremental_build.h).
+struct ZoneContent {
+  std::vector<ShardPtr> shards;                        // size is a power of two; never empty
+  std::array<std::uint32_t, 128> depth_nodes{};        // nodes per absolute label count
+  std::array<std::uint32_t, 128> depth_delegations{};  // delegation points per label count
+  std::uint64_t wildcards = 0;                         // '*' nodes
+  std::uint64_t records = 0;                           // excluding the SOA
+  std::uint64_t nodes = 0;                             // including the apex and ENTs
+};
+
 class Zone {
  public:
+  // The one way to make a zone (the builder's): `name` canonical ("example.com"),
+  // `apex` its lower-case wire form, `content` holding the apex node. Derives the
+  // lookup masks and finds the apex node once.
+  Zone(std::string name, std::vector<std::uint8_t> apex, ZoneSoa soa, ZoneContent content);
+  Zone(const Zone&) = delete;
+  Zone& operator=(const Zone&) = delete;
+
   // Canonical name without the trailing dot ("example.com").
   const std::string& name() const noexcept { return name_; }
   // Lower-case uncompressed wire form of the apex.
@@ -100,18 +124,18 @@ class Zone {
   unsigned apex_labels() const noexcept { return apex_labels_; }
 
   std::uint32_t serial() const noexcept { return serial_; }
-  std::uint32_t soa_ttl() const noexcept { return soa_ttl_; }
-  std::uint32_t soa_minimum() const noexcept { return soa_minimum_; }
+  std::uint32_t soa_ttl() const noexcept { return soa_.ttl; }
   // RFC 2308 section 5: the TTL of the SOA in a negative answer.
-  std::uint32_t negative_ttl() const noexcept { return soa_ttl_ < soa_minimum_ ? soa_ttl_ : soa_minimum_; }
+  std::uint32_t negative_ttl() const noexcept { return soa_.ttl < soa_minimum_ ? soa_.ttl : soa_minimum_; }
   // Uncompressed SOA RDATA; the two names end at soa_mname_end() and soa_rname_end().
-  std::span<const std::uint8_t> soa_rdata() const noexcept { return soa_rdata_; }
-  std::size_t soa_mname_end() const noexcept { return soa_mname_end_; }
-  std::size_t soa_rname_end() const noexcept { return soa_rname_end_; }
+  std::span<const std::uint8_t> soa_rdata() const noexcept { return soa_.rdata; }
+  std::size_t soa_mname_end() const noexcept { return soa_.mname_end; }
+  std::size_t soa_rname_end() const noexcept { return soa_.rname_end; }
+  const ZoneSoa& soa() const noexcept { return soa_; }
 
   // Exact node lookup by lower-case wire name and its name_hash().
   NodeRef find(const std::uint8_t* lower, std::size_t length, std::uint32_t hash) const noexcept {
-    const Shard& s = *shards_[shard_of(hash)];
+    const Shard& s = *content_.shards[shard_of(hash)];
     return {&s, s.find(hash, lower, length)};
   }
   NodeRef find(const std::uint8_t* lower, std::size_t length) const noexcept {
@@ -123,42 +147,31 @@ class Zone {
   bool has_nodes_at(unsigned labels) const noexcept { return bit(node_mask_, labels); }
   bool has_delegations_at(unsigned labels) const noexcept { return bit(delegation_mask_, labels); }
   bool has_delegations() const noexcept { return (delegation_mask_[0] | delegation_mask_[1]) != 0; }
-  bool has_wildcards() const noexcept { return wildcards_ != 0; }
 
-  std::uint64_t record_count() const noexcept { return records_ + 1; }  // + the SOA
-  std::uint64_t node_count() const noexcept { return nodes_; }
-  std::size_t shard_count() const noexcept { return shards_.size(); }
-  const ShardPtr& shard(std::size_t i) const noexcept { return shards_[i]; }
+  std::uint64_t record_count() const noexcept { return content_.records + 1; }  // + the SOA
+  std::uint64_t node_count() const noexcept { return content_.nodes; }
+  std::size_t shard_count() const noexcept { return content_.shards.size(); }
+  const ShardPtr& shard(std::size_t i) const noexcept { return content_.shards[i]; }
   std::size_t shard_of(std::uint32_t hash) const noexcept {
-    return static_cast<std::size_t>((std::uint64_t{hash} * shards_.size()) >> 32);
+    return static_cast<std::size_t>((std::uint64_t{hash} * content_.shards.size()) >> 32);
   }
-  // Approximate heap bytes held (for tests and logs).
-  std::size_t memory_bytes() const noexcept;
+  // What the zone was built from; the next version's incremental build starts here.
+  const ZoneContent& content() const noexcept { return content_; }
 
  private:
-  friend class ZoneSetBuilder;
-  friend struct ZoneAccess;
   static bool bit(const std::uint64_t (&m)[2], unsigned i) noexcept {
     return i < 128 && ((m[i >> 6] >> (i & 63)) & 1u);
   }
-  void recompute_masks() noexcept;
 
   std::string name_;
   std::vector<std::uint8_t> apex_;
   unsigned apex_labels_ = 0;
-  std::uint32_t serial_ = 0, soa_ttl_ = 0, soa_minimum_ = 0;
-  std::vector<std::uint8_t> soa_rdata_;
-  std::size_t soa_mname_end_ = 0, soa_rname_end_ = 0;
-
-  std::vector<ShardPtr> shards_;  // size is a power of two; never empty
-  NodeRef apex_node_;             // points into shards_ (kept alive by them)
-  std::array<std::uint32_t, 128> depth_nodes_{};
-  std::array<std::uint32_t, 128> depth_delegations_{};
+  std::uint32_t serial_ = 0, soa_minimum_ = 0;
+  ZoneSoa soa_;
+  ZoneContent content_;
+  NodeRef apex_node_;  // points into content_.shards (kept alive by them)
   std::uint64_t node_mask_[2] = {0, 0};
   std::uint64_t delegation_mask_[2] = {0, 0};
-  std::uint64_t wildcards_ = 0;
-  std::uint64_t records_ = 0;  // excluding the SOA
-  std::uint64_t nodes_ = 0;
 };
 
 }  // namespace mcns::zone

@@ -30,6 +30,10 @@
 //  - Operations apply in call order; errors leave the builder as it was before the call.
 //  - build() may be called several times; each call starts from the previous result.
 //  - Unchanged zones, and unchanged shards of changed zones, are shared with the base.
+//
+// Inside (one idea per file): record_rules.h (what may go in), zone_draft.h (pending
+// changes per zone), full_build.h and incremental_build.h (the two ways to the next
+// content), shard_encoder.h (the served form of a shard).
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -37,20 +41,10 @@
 #include <string_view>
 
 #include "common/base/status.h"
+#include "common/zone/record_rules.h"  // SoaParams
 #include "common/zone/zone_set.h"
 
 namespace mcns::zone {
-
-struct SoaParams {
-  std::string primary_ns;  // absolute name: "ns.example.com."
-  std::string admin;       // mailbox as a name ("hostmaster.example.com.") or "a@b.c"
-  std::uint32_t serial = 0;
-  std::uint32_t refresh = 3600;
-  std::uint32_t retry = 600;
-  std::uint32_t expire = 86400;
-  std::uint32_t minimum = 300;
-  std::uint32_t ttl = 300;  // the SOA record's own TTL
-};
 
 class ZoneSetBuilder {
  public:
@@ -78,8 +72,6 @@ class ZoneSetBuilder {
   Status add_record_wire(std::string_view zone, std::span<const std::uint8_t> owner_wire,
                          std::uint16_t type, std::uint32_t ttl,
                          std::span<const std::uint8_t> rdata);
-  Status remove_record_wire(std::string_view zone, std::span<const std::uint8_t> owner_wire,
-                            std::uint16_t type, std::span<const std::uint8_t> rdata);
 
   // Optional hint before a bulk load: about how many records will be added in total.
   void reserve(std::size_t records);

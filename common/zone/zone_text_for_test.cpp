@@ -1,58 +1,25 @@
 #include "common/zone/zone_text_for_test.h"
 
-#include <stdbool.h>  // before ldns: its common.h otherwise redefines bool
-#include <ldns/ldns.h>
-
 #include <algorithm>
-#include <cstdio>
 
 #include "common/base/strings.h"
 #include "common/dns_wire/wire.h"
 #include "common/zone/zone.h"
+#include "common/zonefile/zone_file_reader.h"
 
 namespace mcns::zone::testing {
-namespace {
-
-std::vector<std::uint8_t> rdata_of(const ldns_rr* rr) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
-    const ldns_rdf* rdf = ldns_rr_rdf(rr, i);
-    out.insert(out.end(), ldns_rdf_data(rdf), ldns_rdf_data(rdf) + ldns_rdf_size(rdf));
-  }
-  return out;
-}
-
-std::span<const std::uint8_t> rdf_span(const ldns_rdf* rdf) { return {ldns_rdf_data(rdf), ldns_rdf_size(rdf)}; }
-
-}  // namespace
 
 Status load_zone_text(ZoneSetBuilder& builder, std::string_view origin, std::string_view text) {
-  std::string copy(text);
-  FILE* f = fmemopen(copy.data(), copy.size(), "r");
-  if (!f) return internal_error("fmemopen failed");
-  ldns_rdf* origin_rdf = ldns_dname_new_frm_str(str_cat(origin, ".").c_str());
-  ldns_zone* z = nullptr;
-  int line = 0;
-  ldns_status st = ldns_zone_new_frm_fp_l(&z, f, origin_rdf, 3600, LDNS_RR_CLASS_IN, &line);
-  std::fclose(f);
-  ldns_rdf_deep_free(origin_rdf);
-  if (st != LDNS_STATUS_OK) return invalid_argument(str_cat("zone text line ", line, ": ", ldns_get_errorstr_by_id(st)));
-  Status result = ok_status();
-  const ldns_rr* soa = ldns_zone_soa(z);
-  if (!soa) {
-    result = invalid_argument("zone text has no SOA");
-  } else {
-    result = builder.upsert_zone_wire(origin, ldns_rr_ttl(soa), rdata_of(soa));
-  }
-  const ldns_rr_list* rrs = ldns_zone_rrs(z);
-  for (std::size_t i = 0; result.ok() && i < ldns_rr_list_rr_count(rrs); ++i) {
-    const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
-    if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA) continue;
-    result = builder.add_record_wire(origin, rdf_span(ldns_rr_owner(rr)), static_cast<std::uint16_t>(ldns_rr_get_type(rr)),
-                                     ldns_rr_ttl(rr), rdata_of(rr));
-  }
-  ldns_zone_deep_free(z);
-  return result;
+  zonefile::ReadOptions options;
+  options.zone = std::string(origin);
+  zonefile::Handlers handlers;
+  handlers.zone = [&](const std::string&, const zonefile::Soa&, const zonefile::Record& soa) {
+    return builder.upsert_zone_wire(origin, soa.ttl, soa.rdata);
+  };
+  handlers.record = [&](const zonefile::Record& r) {
+    return builder.add_record_wire(origin, r.owner, r.type, r.ttl, r.rdata);
+  };
+  return zonefile::read_zone_file(text, options, handlers);
 }
 
 StatusOr<ZoneSetPtr> zone_set_from_text(const std::vector<std::pair<std::string, std::string>>& zones) {

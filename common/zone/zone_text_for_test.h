@@ -1,7 +1,7 @@
 #pragma once
-// TEST ONLY (target mcns::zone_testing): builds zones from RFC 1035 zone text parsed
-// by ldns, an independent parser, through the public ZoneSetBuilder API exactly as
-// the zone-file loader does (upsert_zone_wire + add_record_wire).
+// TEST ONLY (target mcns::zone_testing): builds zones from RFC 1035 zone text read by
+// the one zone-file reader (common/zonefile), through the public ZoneSetBuilder API
+// exactly as the frontend's zone-file loader does (upsert_zone_wire + add_record_wire).
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,7 +12,8 @@
 
 namespace mcns::zone::testing {
 
-// Adds the zone `origin` ("example.com") with the records of `text` to `builder`.
+// Adds the zone `origin` ("example.com") with the records of `text` to `builder`; the
+// file's rules apply (one SOA at `origin`, CNAME exclusivity, BIND's TTL defaults).
 Status load_zone_text(ZoneSetBuilder& builder, std::string_view origin, std::string_view text);
 
 // A ready ZoneSet holding each (origin, text).

@@ -1,9 +1,9 @@
 #pragma once
-// Reading an RFC 1035 master file (mcns-control import) with ldns. The file must have an
-// SOA record at the apex (a truncated or empty file must not wipe a zone); $ORIGIN and
-// $TTL are honoured, $INCLUDE is refused, records without a TTL and no $TTL get 300.
-// Only class IN and the types of the registry that the API accepts are allowed; the
-// records are then validated by ZoneServiceImpl::import_zone with the API's rules.
+// `mcns-control import` and the gRPC ImportZone: a master file read by the one zone-file
+// reader (common/zonefile/zone_file_reader.h: syntax, $ORIGIN/$TTL, TTL defaults as BIND
+// does, one SOA at the zone's apex, CNAME rules; $INCLUDE refused), turned into the
+// domain's ZoneImport. Only the types of the registry that the API accepts are allowed;
+// the records are then validated by ZoneServiceImpl::import_zone with the API's rules.
 // Errors are INVALID_ARGUMENT and start with "line N: ".
 #include <string_view>
 

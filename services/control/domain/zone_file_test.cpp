@@ -32,7 +32,7 @@ TEST(ZoneFileTest, ParsesARealisticFile) {
   ASSERT_TRUE(z.ok()) << z.status();
   EXPECT_EQ(z->zone, "example.com");
   EXPECT_EQ(*z->soa.primary_ns, "ns1.example.com.");
-  EXPECT_EQ(z->soa.admin_email->size() > 0, true);
+  EXPECT_EQ(*z->soa.admin_email, "Admin.Example.com.");
   EXPECT_EQ(*z->serial, 2024010105u);
   EXPECT_EQ(*z->soa.refresh, 7200);
   EXPECT_EQ(*z->soa.retry, 900);
@@ -77,10 +77,10 @@ TEST(ZoneFileTest, RefusesWhatItCannotServe) {
       {"www 300 IN A 192.0.2.1\n", "no SOA record"},
       {"@ IN SOA ns. admin. 1 2 3 4 5\nwww 300 IN A 192.0.2.300\n", "line 2: "},
       {"@ IN SOA ns. admin. 1 2 3 4 5\nwww.other.org. 300 IN A 192.0.2.1\n",
-       "line 2: owner \"www.other.org.\" is outside zone \"example.com\""},
+       "line 2: owner \"www.other.org.\" is outside the zone \"example.com.\""},
       {"@ IN SOA ns. admin. 1 2 3 4 5\nwww 300 CH A 192.0.2.1\n", "line 2: only class IN"},
       {"@ IN SOA ns. admin. 1 2 3 4 5\nwww 300 IN HINFO \"a\" \"b\"\n", "line 2: record type HINFO is not supported"},
-      {"@ IN SOA ns. admin. 1 2 3 4 5\n@ IN SOA ns. admin. 1 2 3 4 5\n", "line 2: second SOA record"},
+      {"@ IN SOA ns. admin. 1 2 3 4 5\n@ IN SOA ns. admin. 1 2 3 4 5\n", "line 2: a second SOA record (the first is on line 1)"},
       {"@ IN SOA ns. admin. 1 2 3 4 5\nsub IN SOA ns. admin. 1 2 3 4 5\n", "must be at the zone apex"},
       {"$INCLUDE other.zone\n@ IN SOA ns. admin. 1 2 3 4 5\n", "line 1: $INCLUDE is not supported"},
       {"$TTL soon\n@ IN SOA ns. admin. 1 2 3 4 5\n", "line 1: invalid $TTL"},
@@ -95,6 +95,21 @@ TEST(ZoneFileTest, RefusesWhatItCannotServe) {
   }
   EXPECT_EQ(parse_zone_file("@ IN SOA ns. admin. 1 2 3 4 5\n", "bad zone!").status().code(),
             StatusCode::kInvalidArgument);
+}
+
+// Records without a TTL get what BIND gives them (the reader's tests pin the cases):
+// here no $TTL, so the SOA's minimum until an explicit TTL... and after it too, as the
+// minimum became the default.
+TEST(ZoneFileTest, MissingTtlsDefaultAsBindDoes) {
+  auto z = parse_zone_file("@ IN SOA ns. admin. 1 2 3 4 120\na IN A 192.0.2.1\nb 500 IN A 192.0.2.2\n"
+                           "c IN A 192.0.2.3\n$TTL 800\nd IN A 192.0.2.4\n",
+                           "example.com");
+  ASSERT_TRUE(z.ok()) << z.status();
+  std::vector<std::int64_t> ttls;
+  for (const auto& r : z->records) ttls.push_back(*r.fields.ttl);
+  EXPECT_EQ(ttls, (std::vector<std::int64_t>{120, 500, 120, 800}));
+  auto none = parse_zone_file("a IN A 192.0.2.1\n@ IN SOA ns. admin. 1 2 3 4 120\n", "example.com");
+  EXPECT_EQ(none.status().message(), "line 1: no TTL, and no $TTL or earlier record to take one from");
 }
 
 TEST(ZoneFileTest, LastLineWithoutNewline) {

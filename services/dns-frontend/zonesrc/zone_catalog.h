@@ -3,9 +3,9 @@
 //
 // Two sources feed the snapshot the DNS workers serve:
 //   - [zones] files, loaded once at start-up (load_files(), zone_file.h);
-//   - the control plane's watch stream (services/dns-frontend/watch/, written in the sync
-//     issue), through replace_control_zones() for a full snapshot and
-//     apply_control_change() for one change. Both hand the watch client a ControlZoneEditor.
+//   - the control plane's watch stream (services/dns-frontend/watch/), through
+//     replace_control_zones() for a full snapshot and apply_control_change() for one
+//     change. Both hand the watch client a ControlZoneEditor.
 // ZoneCatalog combines them into one ZoneSet and publishes it to the SnapshotHolder.
 // A zone may come from one source only: a zone in both is an error (ALREADY_EXISTS
 // naming the zone and the file), at start-up or when the feed brings it.

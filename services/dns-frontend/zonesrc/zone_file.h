@@ -1,13 +1,12 @@
 #pragma once
-// The zone-file source of mcns-dns: `[zones] files` are RFC 1035 master files, parsed
-// with ldns off the hot path, validated, and added to a ZoneSetBuilder.
-//
-// Accepted: $ORIGIN, $TTL, relative and absolute names, every record type ldns knows.
-// Rejected, with "zone file PATH:LINE: reason": syntax errors, $INCLUDE, no SOA or more
-// than one, class other than IN, owners outside the SOA's zone, a CNAME at the apex, a
-// CNAME beside other data or a second CNAME at one name (RFC 1034 3.6.2; RRSIG/NSEC
-// may coexist, RFC 4035 2.5), and whatever the builder refuses (meta types, bad RDATA).
-// The zone is the SOA owner. The SOA keeps its own TTL (ARCHITECTURE.md Decision 2).
+// The zone-file source of mcns-dns: `[zones] files` are RFC 1035 master files, read by
+// the one zone-file reader (common/zonefile/zone_file_reader.h: syntax, directives, TTL
+// defaults as BIND, one SOA, owners in the zone) off the hot path, checked for CNAME
+// exclusivity here (a CNAME at the apex, beside other data, or a second one at a name;
+// RRSIG/NSEC may coexist, RFC 4035 2.5), and added to a ZoneSetBuilder, which refuses
+// what it cannot serve (meta types, bad RDATA). Messages are "zone file PATH:LINE:
+// reason". The zone is the SOA owner; the SOA keeps its own TTL (ARCHITECTURE.md
+// Decision 2).
 #include <cstdint>
 #include <functional>
 #include <string>

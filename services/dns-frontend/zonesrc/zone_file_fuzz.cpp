@@ -1,8 +1,8 @@
-// libFuzzer target for the zone-file source of mcns-dns ([zones] files, parsed with
-// ldns): load_zone_file() reads the input as a master file (through a memfd, so nothing
+// libFuzzer target for the zone-file source of mcns-dns ([zones] files, read by
+// common/zonefile): load_zone_file() reads the input as a master file (through a memfd, so nothing
 // touches the disk), and a zone it accepts must build into a snapshot. Built with clang
 // when MCNS_FUZZ is ON (preset `fuzz`); forward/fuzz_replay_test.cpp replays
-// testdata/zone_file_fuzz_corpus/ through the same entry point in every build.
+// common/zonefile/testdata/zone_file_fuzz_corpus/ through the same entry point in every build.
 //
 // Checked invariants: no crash or sanitizer report; an accepted file names a zone and
 // holds at least its SOA, and the builder then builds.

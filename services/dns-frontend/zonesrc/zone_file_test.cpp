@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/dns/name.h"
+#include "common/zone/shard_encoder.h"
 #include "common/zone/zone_set.h"
 
 namespace mcns::frontend::zonesrc {
@@ -101,6 +103,37 @@ TEST_F(ZoneFileTest, ErrorsNameTheFileAndLine) {
     EXPECT_NE(info.status().message().find("zone file " + path), std::string::npos) << info.status();
     EXPECT_NE(info.status().message().find(c.want), std::string::npos) << c.name << ": " << info.status();
   }
+}
+
+// The TTLs served are the reader's (BIND's): no $TTL, so the SOA minimum (120) from the
+// SOA on, an explicit TTL for its own record only, then $TTL 900.
+TEST_F(ZoneFileTest, MissingTtlsDefaultAsBindDoes) {
+  zone::ZoneSetBuilder b;
+  auto info = load_zone_file(write("ttl.zone", "$ORIGIN example.org.\n"
+                                               "@ IN SOA ns h 1 3600 600 86400 120\n"
+                                               "a IN A 192.0.2.1\n"
+                                               "b 500 IN A 192.0.2.2\n"
+                                               "c IN A 192.0.2.3\n"
+                                               "$TTL 900\n"
+                                               "d IN A 192.0.2.4\n"),
+                             b);
+  ASSERT_TRUE(info.ok()) << info.status();
+  auto built = b.build();
+  ASSERT_TRUE(built.ok());
+  const zone::Zone* z = (*built)->find_zone("example.org");
+  ASSERT_NE(z, nullptr);
+  EXPECT_EQ(z->soa_ttl(), 120u);
+  auto ttl_of = [&](const char* absolute) {
+    std::vector<std::uint8_t> w = dns::name_to_wire(absolute);
+    zone::NodeRef n = z->find(w.data(), w.size());
+    std::uint32_t ttl = 0;
+    if (n) zone::for_each_record(*n.shard, *n.node, [&](std::uint16_t, std::uint32_t t, auto) { ttl = t; });
+    return ttl;
+  };
+  EXPECT_EQ(ttl_of("a.example.org."), 120u);
+  EXPECT_EQ(ttl_of("b.example.org."), 500u);
+  EXPECT_EQ(ttl_of("c.example.org."), 120u);
+  EXPECT_EQ(ttl_of("d.example.org."), 900u);
 }
 
 TEST_F(ZoneFileTest, MissingFileIsNotFound) {
