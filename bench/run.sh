@@ -4,11 +4,29 @@
 # files, the same query files, the same load generator (dnsperf) and equal thread counts.
 # Then the sync benchmarks (propagation and resync) when bench/sync_bench is built.
 #
-# Environment: MCNS_BENCH_SECONDS (per run, default 10), MCNS_BENCH_REPEAT (runs per
-# measurement, median reported, default 3), MCNS_BENCH_THREADS (server threads, default 2), MCNS_BENCH_RATE (fixed rate for the CPU comparison, default 50000),
-# MCNS_BENCH_OUT (default bench/out), MCNS_BENCH_ONLY ("auth" or "sync"; or "rrl": only
-# the optional SPEC 16 comparison — CPU per query with RRL + DNS Cookies off and on, for
-# mcns-dns and for Knot with mod-rrl + mod-cookies; never part of the default run).
+# Configurations (docs/PERFORMANCE.md shows them side by side):
+#   A. every server with MCNS_BENCH_THREADS workers, unpinned, dnsperf -c 8 -T 1 -q 256:
+#      max qps, CPU at MCNS_BENCH_RATE, RSS/PSS; plus mcns-dns with one thread (scaling)
+#      and a forwarding mcns-dns (cache hits);
+#   B. one worker pinned to core 0 (taskset), dnsperf on core 1 with -c 20 -q 100: max
+#      qps, then CPU over a fixed MCNS_BENCH_PIN_WINDOW-second window at MCNS_BENCH_RATE;
+#   C. (seed zones, configuration B) TCP: 20 persistent pipelined connections (max qps,
+#      CPU at MCNS_BENCH_TCP_RATE) and one query per connection (max qps);
+#   D. forwarding-cache hits against authoritative answers in A, B and C;
+#   E. mcns-dns max qps with 1 and MCNS_BENCH_THREADS threads.
+# All servers of a configuration run at once on their own ports and the rounds
+# interleave them; CPU windows start after MCNS_BENCH_WARMUP seconds of load; medians
+# with the spread (min–max) of the rounds are reported. With perf installed, system calls
+# and context switches per query are counted apart (not in the CPU windows).
+#
+# Environment: MCNS_BENCH_SECONDS (max-qps runs and the A/C CPU windows, default 10),
+# MCNS_BENCH_REPEAT (interleaved rounds, default 3), MCNS_BENCH_THREADS (server threads in
+# A, default 2), MCNS_BENCH_RATE (UDP fixed rate, default 50000), MCNS_BENCH_TCP_RATE
+# (default 20000), MCNS_BENCH_PIN_WINDOW (default 20), MCNS_BENCH_WARMUP (default 3),
+# MCNS_BENCH_OUT (default bench/out), MCNS_BIN_DIR (default build/bin), MCNS_BENCH_ONLY
+# ("auth" or "sync"; or "rrl": only the optional SPEC 16 comparison — CPU per query with
+# RRL + DNS Cookies off and on, for mcns-dns and for Knot with mod-rrl + mod-cookies;
+# never part of the default run).
 # Everything listens on 127.0.0.1 only.
 set -euo pipefail
 
@@ -25,6 +43,8 @@ port=0
 # Optional extras, empty by default (MCNS_BENCH_ONLY=rrl sets them): lines for mcns-dns's
 # [dns] section, and Knot module sections plus the template's global-module value.
 mcns_dns_extra=""
+mcns_extra_sections=""  # whole TOML sections (the forwarding instance's [forward])
+pin=""                  # "taskset -c 0" for the pinned configuration
 knot_modules=""
 knot_global_module=""
 # A free loopback port (TCP and UDP) for the next server.
@@ -41,20 +61,28 @@ for tool in dnsperf knotd nsd kdig; do
 done
 
 server_pid=""
-cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null; true; }
+declare -A ipid iport  # the interleaved harness: instance -> pid, port
+upstream_pid=""
+cleanup() {
+  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  local i
+  for i in "${!ipid[@]}"; do kill "${ipid[$i]}" 2>/dev/null; wait "${ipid[$i]}" 2>/dev/null; done
+  [[ -n "$upstream_pid" ]] && kill "$upstream_pid" 2>/dev/null
+  true
+}
 trap cleanup EXIT
 
 # --- servers -------------------------------------------------------------------------
 # zone_args: "name file name file ..."
 start_knot() {
-  local dir="$out/knot" conf="$out/knot/knot.conf"
+  local dir="$out/${inst:-knot}" conf="$out/${inst:-knot}/knot.conf"
   rm -rf "$dir"; mkdir -p "$dir"
   {
     echo "server:"
     echo "    rundir: $dir"
     echo "    listen: 127.0.0.1@$port"
     echo "    udp-workers: $threads"
-    echo "    tcp-workers: 1"
+    echo "    tcp-workers: ${tcp_threads:-1}"
     echo "    background-workers: 1"
     echo "log:"
     echo "  - target: stderr"
@@ -72,12 +100,12 @@ start_knot() {
     set -- "$@"
     while [[ $# -gt 0 ]]; do echo "  - domain: $1"; echo "    file: $2"; shift 2; done
   } > "$conf"
-  knotd -c "$conf" >"$dir/log" 2>&1 &
+  $pin knotd -c "$conf" >"$dir/log" 2>&1 &
   server_pid=$!
 }
 
 start_nsd() {
-  local dir="$out/nsd" conf="$out/nsd/nsd.conf"
+  local dir="$out/${inst:-nsd}" conf="$out/${inst:-nsd}/nsd.conf"
   rm -rf "$dir"; mkdir -p "$dir"
   {
     echo "server:"
@@ -96,12 +124,12 @@ start_nsd() {
     set -- "$@"
     while [[ $# -gt 0 ]]; do echo "zone:"; echo "    name: $1"; echo "    zonefile: $2"; shift 2; done
   } > "$conf"
-  nsd -d -c "$conf" >"$dir/log" 2>&1 &
+  $pin nsd -d -c "$conf" >"$dir/log" 2>&1 &
   server_pid=$!
 }
 
 start_mcns() {
-  local dir="$out/mcns" conf="$out/mcns/mcns-dns.toml" files=""
+  local dir="$out/${inst:-mcns}" conf="$out/${inst:-mcns}/mcns-dns.toml" files=""
   rm -rf "$dir"; mkdir -p "$dir"
   set -- "$@"
   while [[ $# -gt 0 ]]; do files+="\"$2\","; shift 2; done
@@ -110,6 +138,7 @@ start_mcns() {
 listen = ["127.0.0.1:$port"]
 threads = $threads
 $mcns_dns_extra
+$mcns_extra_sections
 [zones]
 files = [${files%,}]
 [metrics]
@@ -119,7 +148,7 @@ level = "warn"
 [process]
 allow_root = true  # the bench may run as root (CI); mcns-dns refuses root otherwise
 TOML
-  "$bin_dir/mcns-dns" server --config "$conf" >"$dir/log" 2>&1 &
+  $pin "$bin_dir/mcns-dns" server --config "$conf" >"$dir/log" 2>&1 &
   server_pid=$!
 }
 
@@ -140,7 +169,7 @@ wait_ready() {
 # The server and all its descendants (NSD's first process becomes xfrd, whose child is
 # the main process, whose children serve).
 tree() {
-  local queue=("$server_pid") p
+  local queue=("${1:-$server_pid}") p
   while [[ ${#queue[@]} -gt 0 ]]; do
     p=${queue[0]}; queue=("${queue[@]:1}")
     echo "$p"
@@ -152,12 +181,12 @@ tree() {
 # between the processes that map them, so NSD's forked workers are not counted twice).
 rss_kib() {
   local total=0 p
-  for p in $(tree); do total=$((total + $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0))); done
+  for p in $(tree "${1:-}"); do total=$((total + $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0))); done
   echo "$total"
 }
 pss_kib() {
   local total=0 p
-  for p in $(tree); do total=$((total + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0))); done
+  for p in $(tree "${1:-}"); do total=$((total + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0))); done
   echo "$total"
 }
 
@@ -165,7 +194,7 @@ pss_kib() {
 # /proc/PID/stat may contain spaces ("nsd: server 1"), so fields count from its ")".
 cpu_ticks() {
   local total=0 p
-  for p in $(tree); do total=$((total + $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}' || echo 0))); done
+  for p in $(tree "${1:-}"); do total=$((total + $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}' || echo 0))); done
   echo "$total"
 }
 
@@ -175,69 +204,91 @@ run_dnsperf() {  # queries-file [extra args]; prints qps
     awk '/Queries per second:/ {print int($4)}'
 }
 
-declare -A qps cpu rss pss
-bench_set() {  # set-name zone-name queries-file zone args...
-  local set=$1 probe=$2 queries=$3; shift 3
-  local server
-  for server in $servers; do
-    pick_port
-    "start_$server" "$@"
-    wait_ready "$probe"
-    rss[$set,$server]=$(rss_kib)
-    pss[$set,$server]=$(pss_kib)
-    # Each measurement is repeated and the median kept: on a shared 2-core VM single runs
-    # vary by +-20%.
-    local runs_qps=() runs_cpu=() t0 t1 r
-    for r in $(seq 1 "$repeat"); do
-      runs_qps+=("$(run_dnsperf "$queries")")
-      t0=$(cpu_ticks)
-      run_dnsperf "$queries" -Q "$rate" >/dev/null
-      t1=$(cpu_ticks)
-      # ticks are 1/100 s: percent of one core = ticks / seconds
-      runs_cpu+=("$(( (t1 - t0) / seconds ))")
-    done
-    qps[$set,$server]=$(median "${runs_qps[@]}")
-    cpu[$set,$server]=$(median "${runs_cpu[@]}")
-    stop_server
-    echo "bench: $set $server qps=${qps[$set,$server]} cpu@${rate}=${cpu[$set,$server]}% rss=${rss[$set,$server]}KiB pss=${pss[$set,$server]}KiB" >&2
-  done
+# --- the interleaved harness ----------------------------------------------------------
+# Every server of a configuration runs at once (own port, same zone files, idle while
+# another one is measured), and each round gives every server its turn: drift in the
+# machine's background load then hits all servers alike instead of whichever ran last.
+# The CPU figure is the server tree's user+system time (/proc/PID/stat, which Linux
+# derives from the scheduler's exact runtime) over a fixed window that starts after a
+# warm-up, so neither start-up nor dnsperf's ramp and drain are in it.
+
+warm=${MCNS_BENCH_WARMUP:-3}               # seconds of load before a CPU window opens
+pin_window=${MCNS_BENCH_PIN_WINDOW:-20}    # the pinned CPU window (issue 18: 20 s)
+tcp_rate=${MCNS_BENCH_TCP_RATE:-20000}     # fixed rate of the TCP CPU comparison
+
+# launch instance kind threads pin-prefix probe-zone zone args...: starts and waits.
+launch() {
+  local i=$1 kind=$2 n=$3 p=$4 probe=$5 saved=$threads; shift 5
+  inst=$i; pin=$p; threads=$n; tcp_threads=$n
+  pick_port
+  "start_$kind" "$@"
+  wait_ready "$probe"
+  ipid[$i]=$server_pid
+  iport[$i]=$port
+  server_pid=""; inst=""; pin=""; threads=$saved; tcp_threads=""
+}
+stop_all() {
+  local i
+  for i in "${!ipid[@]}"; do kill "${ipid[$i]}" 2>/dev/null; wait "${ipid[$i]}" 2>/dev/null || true; done
+  ipid=(); iport=()
 }
 
-# Forwarding-cache hits (SPEC 12: at least half the authoritative rate): mcns-dns with a
-# local fake upstream, the cache warmed by one pass, then dnsperf over the same names.
-bench_forward() {
-  local up_port dir="$out/forward"
-  rm -rf "$dir"; mkdir -p "$dir"
-  pick_port; up_port=$port
-  /usr/bin/python3 "$repo/bench/fake_upstream.py" "$up_port" &
-  local up_pid=$!
-  for i in $(seq 0 999); do echo "host$i.forward.example A"; done > "$dir/queries.txt"
-  pick_port
-  cat > "$dir/mcns-dns.toml" <<TOML
-[dns]
-listen = ["127.0.0.1:$port"]
-threads = $threads
-[forward]
-upstreams = ["127.0.0.1:$up_port"]
-allow = ["127.0.0.0/8"]
-max_ttl = 3600
-[zones]
-files = ["$data/seed.svc.zone"]
-[metrics]
-listen_addr = "127.0.0.1:0"
-[log]
-level = "warn"
-[process]
-allow_root = true  # the bench may run as root (CI); mcns-dns refuses root otherwise
-TOML
-  "$bin_dir/mcns-dns" server --config "$dir/mcns-dns.toml" >"$dir/log" 2>&1 &
-  server_pid=$!
-  wait_ready svc.mcp.metacircular.net
-  dnsperf -s 127.0.0.1 -p "$port" -d "$dir/queries.txt" -n 2 -c 1 -q 64 >/dev/null 2>&1  # warm the cache
-  qps[forward,mcns]=$(run_dnsperf "$dir/queries.txt")
-  stop_server
-  kill "$up_pid" 2>/dev/null; wait "$up_pid" 2>/dev/null || true
-  echo "bench: forward-cache hits qps=${qps[forward,mcns]}" >&2
+# measure instance queries-file client rate window [dnsperf args...] -> "qps cpu%"
+#   client: "shared" (dnsperf -c 8 -T 1 -q 256, unpinned: the original configuration) or
+#           "pinned" (dnsperf -c 20 -q 100 on core 1; the server was started on core 0)
+#   rate:   "max" (the whole run's qps; cpu% is "-") or queries per second (dnsperf -Q),
+#           then cpu% is the server's CPU over `window` seconds after `warm` seconds.
+measure() {
+  local i=$1 file=$2 client=$3 rate=$4 window=$5; shift 5
+  local args=(-s 127.0.0.1 -p "${iport[$i]}" -d "$file") tool=() log="$out/dnsperf.log" t0 t1 dp
+  if [[ $client == pinned ]]; then args+=(-c 20 -q 100); tool=(taskset -c 1); else args+=(-c 8 -T 1 -q 256); fi
+  if [[ $rate == max ]]; then
+    "${tool[@]}" dnsperf "${args[@]}" -l "$seconds" "$@" >"$log" 2>&1 || true
+    echo "$(awk '/Queries per second:/ {print int($4)}' "$log") -"
+    return
+  fi
+  "${tool[@]}" dnsperf "${args[@]}" -Q "$rate" -l $((warm + window + 1)) "$@" >"$log" 2>&1 &
+  dp=$!
+  sleep "$warm"
+  t0=$(cpu_ticks "${ipid[$i]}")
+  sleep "$window"
+  t1=$(cpu_ticks "${ipid[$i]}")
+  wait "$dp" || true
+  echo "$(awk '/Queries per second:/ {print int($4)}' "$log") $(awk -v t=$((t1 - t0)) -v w="$window" 'BEGIN { printf "%.1f", t / w }')"
+}
+
+# System calls and context switches per query at a fixed rate (perf stat, not timed: the
+# tracepoints slow the server down, so this runs apart from the CPU windows).
+counts() {  # instance queries-file rate [dnsperf args...] -> "syscalls/q cs/q"
+  local i=$1 file=$2 rate=$3; shift 3
+  command -v perf >/dev/null || { echo "- -"; return; }
+  local pids log="$out/dnsperf.log" dp w=6
+  pids=$(tree "${ipid[$i]}" | paste -sd,)
+  taskset -c 1 dnsperf -s 127.0.0.1 -p "${iport[$i]}" -d "$file" -c 20 -q 100 -Q "$rate" -l $((w + 4)) "$@" >"$log" 2>&1 &
+  dp=$!
+  sleep 2
+  timeout -s INT "$w" perf stat -x, -e raw_syscalls:sys_enter,context-switches -p "$pids" -o "$out/perf.txt" >/dev/null 2>&1 || true
+  wait "$dp" || true
+  awk -F, -v n=$((w * rate)) '/raw_syscalls/ {s=$1} /context-switches/ {c=$1} END {printf "%.2f %.3f", s/n, c/n}' "$out/perf.txt"
+}
+
+# results[key] holds the runs of one measurement, space separated; med/spread read them.
+declare -A runs rss pss counted
+add_run() { runs[$1]="${runs[$1]:-} $2"; }
+med() { [[ -n "${runs[$1]:-}" ]] || { echo "n/a"; return; }; median ${runs[$1]}; }
+spread() {  # "min–max" of the runs
+  [[ -n "${runs[$1]:-}" ]] || { echo ""; return; }
+  printf '%s\n' ${runs[$1]} | sort -g | awk 'NR==1 {a=$1} {b=$1} END {printf "%s–%s", a, b}'
+}
+cell() { echo "$(med "$1") ($(spread "$1"))"; }  # median (min–max)
+
+# One round: each instance in turn runs the measurement `what` (a function name).
+interleave() {  # what instances...
+  local what=$1 r i; shift
+  for r in $(seq 1 "$repeat"); do
+    for i in "$@"; do "$what" "$i"; done
+    echo "bench: round $r of $what done" >&2
+  done
 }
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
@@ -324,30 +375,156 @@ fi
 
 if [[ "$only" != sync ]]; then
   /usr/bin/python3 "$repo/bench/gen_zones.py" "$data" 100000 >/dev/null
-  bench_set seed svc.mcp.metacircular.net "$data/queries-seed.txt" \
-    svc.mcp.metacircular.net "$data/seed.svc.zone" mcp.metacircular.net "$data/seed.mcp.zone"
-  bench_set big bench.mcns.test "$data/queries-big.txt" bench.mcns.test "$data/big.zone"
-  if [[ " $servers " == *" mcns "* ]]; then bench_forward; fi
+  seed_zones=(svc.mcp.metacircular.net "$data/seed.svc.zone" mcp.metacircular.net "$data/seed.mcp.zone")
+  big_zones=(bench.mcns.test "$data/big.zone")
+  fwd_queries="$data/queries-forward.txt"
+  for n in $(seq 0 999); do echo "host$n.forward.example A"; done > "$fwd_queries"
+  # The forwarding instance: seed zones, a local fake upstream, cache warmed by one pass.
+  pick_port
+  up_port=$port
+  /usr/bin/python3 "$repo/bench/fake_upstream.py" "$up_port" &
+  upstream_pid=$!
+  fwd_section=$'[forward]\nupstreams = ["127.0.0.1:'"$up_port"$'"]\nallow = ["127.0.0.0/8"]\nmax_ttl = 3600'
+  launch_fwd() {  # instance threads pin
+    mcns_extra_sections=$fwd_section
+    launch "$1" mcns "$2" "$3" svc.mcp.metacircular.net "${seed_zones[@]}"
+    mcns_extra_sections=""
+    dnsperf -s 127.0.0.1 -p "${iport[$1]}" -d "$fwd_queries" -n 2 -c 1 -q 64 >/dev/null 2>&1
+  }
+  has() { [[ " $servers " == *" $1 "* ]]; }
+  auth_servers=()
+  for s in mcns knot nsd; do has "$s" && auth_servers+=("$s"); done
+
+  # A. The original configuration: every server with $threads worker threads, unpinned,
+  #    dnsperf -c 8 -T 1 -q 256 beside it; plus mcns-dns with one thread (scaling) and
+  #    the forwarding instance (seed zones only).
+  what_shared() {
+    local i=$1 file=$cur_q r
+    [[ $i == fwd ]] && file=$fwd_queries
+    r=$(measure "$i" "$file" shared max 0); add_run "A,$cur_set,$i,qps" "${r% *}"
+    if [[ $i != fwd && $i != mcns1 ]]; then
+      r=$(measure "$i" "$file" shared "$rate" "$seconds"); add_run "A,$cur_set,$i,cpu" "${r#* }"
+    fi
+  }
+  for cur_set in seed big; do
+    if [[ $cur_set == seed ]]; then zones=("${seed_zones[@]}"); cur_q="$data/queries-seed.txt"
+    else zones=("${big_zones[@]}"); cur_q="$data/queries-big.txt"; fi
+    for s in "${auth_servers[@]}"; do
+      launch "$s" "$s" "$threads" "" "${zones[0]}" "${zones[@]}"
+      rss[$cur_set,$s]=$(rss_kib "${ipid[$s]}"); pss[$cur_set,$s]=$(pss_kib "${ipid[$s]}")
+    done
+    extra=()
+    if has mcns; then
+      launch mcns1 mcns 1 "" "${zones[0]}" "${zones[@]}"; extra+=(mcns1)
+      if [[ $cur_set == seed ]]; then launch_fwd fwd "$threads" ""; extra+=(fwd); fi
+    fi
+    interleave what_shared "${auth_servers[@]}" "${extra[@]}"
+    stop_all
+  done
+
+  # B. One worker pinned to core 0, dnsperf on core 1 with 20 clients x 100 outstanding:
+  #    max qps, then CPU over a fixed window at $rate; on the seed zones also TCP (20
+  #    persistent pipelined connections: max qps and CPU at $tcp_rate; and one query per
+  #    connection: max qps). Then, apart, system calls and context switches per query.
+  what_pinned() {
+    local i=$1 file=$cur_q r
+    [[ $i == fwd ]] && file=$fwd_queries
+    r=$(measure "$i" "$file" pinned max 0); add_run "B,$cur_set,$i,qps" "${r% *}"
+    if [[ $i != fwd ]]; then
+      r=$(measure "$i" "$file" pinned "$rate" "$pin_window"); add_run "B,$cur_set,$i,cpu" "${r#* }"
+    fi
+    if [[ $cur_set == seed ]]; then
+      r=$(measure "$i" "$file" pinned max 0 -m tcp); add_run "T,$i,qps" "${r% *}"
+      if [[ $i != fwd ]]; then
+        r=$(measure "$i" "$file" pinned "$tcp_rate" "$seconds" -m tcp); add_run "T,$i,cpu" "${r#* }"
+        r=$(measure "$i" "$file" pinned max 0 -m tcp -O num-queries-per-conn=1); add_run "T1,$i,qps" "${r% *}"
+      fi
+    fi
+  }
+  for cur_set in seed big; do
+    if [[ $cur_set == seed ]]; then zones=("${seed_zones[@]}"); cur_q="$data/queries-seed.txt"
+    else zones=("${big_zones[@]}"); cur_q="$data/queries-big.txt"; fi
+    for s in "${auth_servers[@]}"; do launch "$s" "$s" 1 "taskset -c 0" "${zones[0]}" "${zones[@]}"; done
+    extra=()
+    if has mcns && [[ $cur_set == seed ]]; then launch_fwd fwd 1 "taskset -c 0"; extra+=(fwd); fi
+    interleave what_pinned "${auth_servers[@]}" "${extra[@]}"
+    for s in "${auth_servers[@]}"; do
+      counted[B,$cur_set,$s]=$(counts "$s" "$cur_q" "$rate")
+      [[ $cur_set == seed ]] && counted[T,$s]=$(counts "$s" "$cur_q" "$tcp_rate" -m tcp)
+    done
+    stop_all
+  done
+  kill "$upstream_pid" 2>/dev/null; wait "$upstream_pid" 2>/dev/null || true; upstream_pid=""
+
+  best_of() {  # key-prefix key-suffix: the larger median of knot and nsd
+    local k n
+    k=$(med "$1,knot,$2"); n=$(med "$1,nsd,$2")
+    [[ $k == n/a ]] && k=0; [[ $n == n/a ]] && n=0
+    max "$k" "$n"
+  }
   {
-    echo "## Authoritative UDP"
+    echo "Medians of $repeat interleaved rounds, (min–max) of the rounds. CPU = % of one core used by"
+    echo "the server's whole process tree over a fixed window after ${warm} s of load."
     echo
-    echo "| zone set | server | max qps | ratio to best of Knot/NSD | CPU at ${rate} qps (% of a core) | RSS (MiB) | PSS (MiB) |"
+    echo "## A. Authoritative UDP, ${threads} server threads, unpinned (dnsperf -c 8 -T 1 -q 256 -l ${seconds})"
+    echo
+    echo "| zone set | server | max qps | ratio to best of Knot/NSD | CPU at ${rate} qps (${seconds} s window) | RSS (MiB) | PSS (MiB) |"
     echo "|---|---|---|---|---|---|---|"
     for set in seed big; do
-      best=$(max "${qps[$set,knot]:-0}" "${qps[$set,nsd]:-0}")
-      for server in $servers; do
-        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$set" "$server" "${qps[$set,$server]}" \
-          "$(ratio "${qps[$set,$server]}" "$best")" "${cpu[$set,$server]}" "$(( ${rss[$set,$server]} / 1024 ))" \
-          "$(( ${pss[$set,$server]} / 1024 ))"
+      best=$(best_of "A,$set" qps)
+      for s in "${auth_servers[@]}"; do
+        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$set" "$s" "$(cell "A,$set,$s,qps")" \
+          "$(ratio "$(med "A,$set,$s,qps")" "$best")" "$(cell "A,$set,$s,cpu")" \
+          "$(( ${rss[$set,$s]} / 1024 ))" "$(( ${pss[$set,$s]} / 1024 ))"
       done
     done
     echo
-    if [[ -n "${qps[forward,mcns]:-}" ]]; then
-      echo "## Forwarding cache"
+    echo "## B. Authoritative UDP, one worker pinned to core 0, dnsperf on core 1 (-c 20 -q 100)"
+    echo
+    echo "| zone set | server | max qps (${seconds} s) | ratio to best of Knot/NSD | CPU at ${rate} qps (${pin_window} s window) | CPU ratio to Knot | syscalls / query | context switches / query |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for set in seed big; do
+      best=$(best_of "B,$set" qps)
+      for s in "${auth_servers[@]}"; do
+        c=${counted[B,$set,$s]:-- -}
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$set" "$s" "$(cell "B,$set,$s,qps")" \
+          "$(ratio "$(med "B,$set,$s,qps")" "$best")" "$(cell "B,$set,$s,cpu")" \
+          "$(ratio "$(med "B,$set,$s,cpu")" "$(med "B,$set,knot,cpu")")" "${c% *}" "${c#* }"
+      done
+    done
+    echo
+    echo "## C. Authoritative TCP, seed zones, one worker pinned to core 0, dnsperf -m tcp on core 1"
+    echo
+    echo "| server | pipelined: max qps (20 connections x 100 outstanding) | ratio to best of Knot/NSD | CPU at ${tcp_rate} qps (${seconds} s window) | CPU ratio to Knot | syscalls / query | context switches / query | one query per connection: max qps | ratio to best |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    best=$(best_of T qps); best1=$(best_of T1 qps)
+    for s in "${auth_servers[@]}"; do
+      c=${counted[T,$s]:-- -}
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" "$(cell "T,$s,qps")" \
+        "$(ratio "$(med "T,$s,qps")" "$best")" "$(cell "T,$s,cpu")" "$(ratio "$(med "T,$s,cpu")" "$(med "T,knot,cpu")")" \
+        "${c% *}" "${c#* }" "$(cell "T1,$s,qps")" "$(ratio "$(med "T1,$s,qps")" "$best1")"
+    done
+    echo
+    if has mcns; then
+      echo "## D. Forwarding-cache hits (1,000 names, warmed, local fake upstream) against authoritative answers"
       echo
-      echo "| what | qps | ratio to mcns-dns authoritative (seed zones) |"
-      echo "|---|---|---|"
-      echo "| cache hits (1,000 names, warmed, local fake upstream) | ${qps[forward,mcns]} | $(ratio "${qps[forward,mcns]}" "${qps[seed,mcns]}") |"
+      echo "| configuration | cache hits: max qps | mcns-dns authoritative (seed zones): max qps | ratio |"
+      echo "|---|---|---|---|"
+      printf '| A: UDP, %s threads, unpinned | %s | %s | %s |\n' "$threads" "$(cell "A,seed,fwd,qps")" \
+        "$(cell "A,seed,mcns,qps")" "$(ratio "$(med "A,seed,fwd,qps")" "$(med "A,seed,mcns,qps")")"
+      printf '| B: UDP, one worker pinned | %s | %s | %s |\n' "$(cell "B,seed,fwd,qps")" \
+        "$(cell "B,seed,mcns,qps")" "$(ratio "$(med "B,seed,fwd,qps")" "$(med "B,seed,mcns,qps")")"
+      printf '| C: TCP pipelined, one worker pinned | %s | %s | %s |\n' "$(cell "T,fwd,qps")" \
+        "$(cell "T,mcns,qps")" "$(ratio "$(med "T,fwd,qps")" "$(med "T,mcns,qps")")"
+      echo
+      echo "## E. Scaling: mcns-dns max qps by worker threads (UDP, unpinned, dnsperf -c 8 -T 1 -q 256 on the same 2 cores)"
+      echo
+      echo "| zone set | 1 thread | ${threads} threads | ratio |"
+      echo "|---|---|---|---|"
+      for set in seed big; do
+        printf '| %s | %s | %s | %s |\n' "$set" "$(cell "A,$set,mcns1,qps")" "$(cell "A,$set,mcns,qps")" \
+          "$(ratio "$(med "A,$set,mcns,qps")" "$(med "A,$set,mcns1,qps")")"
+      done
       echo
     fi
   } >> "$results"

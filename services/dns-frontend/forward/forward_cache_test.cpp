@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -260,6 +261,58 @@ TEST(ForwardCacheBytes, OneBoundAcrossConcurrentWorkers) {
     }
   EXPECT_EQ(cache.size(), 0u);
   EXPECT_EQ(cache.bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace mcns::frontend::forward
+
+namespace mcns::frontend::forward {
+namespace {
+
+// Hits take no lock: readers walk chains while a writer inserts, replaces and evicts
+// (CLOCK) in a small cache; every answer a reader gets must be whole and for its own
+// question, and the byte bound must hold throughout (run under ASan: no use after free).
+TEST(ForwardCacheConcurrency, LockFreeHitsWhileWritersEvict) {
+  ForwardCache cache(64, 64 * 400);
+  constexpr int kNames = 256;
+  std::vector<Question> qs;
+  std::vector<PreparedAnswer> as;
+  for (int i = 0; i < kNames; ++i) {
+    qs.push_back(question(nth("c", i)));
+    as.push_back(answer_for(nth("c", i), 60));
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> hits{0}, bad{0};
+  auto reader = [&](int seed) {
+    ForwardCache::Reader& r = cache.register_reader();
+    std::uint8_t out[512];
+    unsigned x = static_cast<unsigned>(seed);
+    while (!stop.load(std::memory_order_relaxed)) {
+      x = x * 1103515245u + 12345u;
+      const Question& q = qs[(x >> 8) % kNames];
+      std::size_t n = cache.lookup(q, 1000, out, sizeof out, r);
+      if (n == 0) continue;
+      hits.fetch_add(1, std::memory_order_relaxed);
+      // ID echoed, and the question's name right after the header.
+      bool ok = n > 12u + q.name_len && out[0] == (q.id >> 8) && out[1] == (q.id & 0xff) &&
+                std::memcmp(out + 12, q.name, q.name_len) == 0;
+      if (!ok) bad.fetch_add(1, std::memory_order_relaxed);
+    }
+  };
+  std::thread r1(reader, 1), r2(reader, 2);
+  for (int round = 0; round < 200; ++round) {
+    for (int i = 0; i < kNames; ++i) {
+      cache.insert(qs[static_cast<std::size_t>(i)], as[static_cast<std::size_t>(i)], 1000);
+      ASSERT_LE(cache.bytes(), cache.max_bytes());
+    }
+  }
+  stop = true;
+  r1.join();
+  r2.join();
+  EXPECT_EQ(bad.load(), 0u);
+  EXPECT_GT(hits.load(), 0u);
+  EXPECT_EQ(cache.hits(), hits.load());
+  EXPECT_LE(cache.size(), 64u);
 }
 
 }  // namespace

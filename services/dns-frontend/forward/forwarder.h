@@ -72,6 +72,12 @@ class Forwarder {
 
   // Hot path: the cached reply for `q` rendered into `out` (limit from reply_limit());
   // 0 on a miss.
+  // `reader`: the calling thread's slot (ForwardCache::register_reader()); no lock. The
+  // overload without one shares a mutex-guarded slot (tests and tools).
+  std::size_t answer_from_cache(const Question& q, bool tcp, std::span<std::uint8_t> out,
+                                ForwardCache::Reader& reader) noexcept {
+    return cache_.lookup(q, ForwardCache::now_ms(), out, reply_limit(q, tcp, out.size()), reader);
+  }
   std::size_t answer_from_cache(const Question& q, bool tcp, std::span<std::uint8_t> out) noexcept {
     return cache_.lookup(q, ForwardCache::now_ms(), out, reply_limit(q, tcp, out.size()));
   }

@@ -52,13 +52,13 @@ std::size_t qtype_slot(std::uint16_t qtype) noexcept {
   }
 }
 
-void WorkerStats::observe_ns(std::uint64_t ns) noexcept {
+void WorkerStats::observe_ns_n(std::uint64_t ns, std::uint64_t n) noexcept {
   double s = static_cast<double>(ns) * 1e-9;
   std::size_t i = 0;
   while (i < kDurationBuckets.size() && s > kDurationBuckets[i]) ++i;
-  duration_buckets[i].add();
-  duration_count.add();
-  duration_sum_ns.add(ns);
+  duration_buckets[i].add(n);
+  duration_count.add(n);
+  duration_sum_ns.add(ns * n);
 }
 
 void render_stats(const std::vector<const WorkerStats*>& workers, std::string& out) {

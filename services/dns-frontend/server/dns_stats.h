@@ -55,7 +55,9 @@ struct alignas(64) WorkerStats {
 
   void count_request(Proto proto, std::uint16_t qtype) noexcept { requests[static_cast<int>(proto)][qtype_slot(qtype)].add(); }
   void count_response(std::uint16_t rcode) noexcept { responses[rcode < kRcodeSlots - 1 ? rcode : kRcodeSlots - 1].add(); }
-  void observe_ns(std::uint64_t ns) noexcept;
+  void observe_ns(std::uint64_t ns) noexcept { observe_ns_n(ns, 1); }
+  // `n` requests that each took `ns` (a UDP batch).
+  void observe_ns_n(std::uint64_t ns, std::uint64_t n) noexcept;
 };
 
 // Appends the Prometheus text of the sum of `workers` to `out`.
