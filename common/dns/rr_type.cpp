@@ -8,21 +8,30 @@ namespace mcns::dns {
 namespace {
 
 // Code order. `api_allowed` types can be created through REST/gRPC; SOA is derived from
-// the zone's own fields and is never a record. Columns: code, mnemonic, how values are
-// parsed, API, the name in the RDATA {offset, compress, additional}.
+// the zone's own fields and is never a record. Columns: code, how values are parsed, API,
+// the name in the RDATA {offset, compress, additional}. The mnemonic comes from
+// kTypeMnemonics, so a type has one spelling everywhere.
 constexpr std::optional<RdataName> kNoName = std::nullopt;
+constexpr RRTypeInfo row(std::uint16_t code, ValueKind kind, bool api_allowed, std::optional<RdataName> name) {
+  return RRTypeInfo{code, type_mnemonic(code), kind, api_allowed, name};
+}
 constexpr std::array kTypes = {
-    RRTypeInfo{type::kA, "A", ValueKind::kIpv4, true, kNoName},
-    RRTypeInfo{type::kNS, "NS", ValueKind::kDomainName, true, RdataName{0, true, true}},
-    RRTypeInfo{type::kCNAME, "CNAME", ValueKind::kDomainName, true, RdataName{0, true, false}},
-    RRTypeInfo{type::kSOA, "SOA", ValueKind::kGeneric, false, kNoName},
-    RRTypeInfo{type::kPTR, "PTR", ValueKind::kDomainName, true, RdataName{0, true, false}},
-    RRTypeInfo{type::kMX, "MX", ValueKind::kGeneric, true, RdataName{2, true, true}},
-    RRTypeInfo{type::kTXT, "TXT", ValueKind::kGeneric, true, kNoName},
-    RRTypeInfo{type::kAAAA, "AAAA", ValueKind::kIpv6, true, kNoName},
-    RRTypeInfo{type::kSRV, "SRV", ValueKind::kGeneric, true, RdataName{6, false, true}},
-    RRTypeInfo{type::kCAA, "CAA", ValueKind::kGeneric, true, kNoName},
+    row(type::kA, ValueKind::kIpv4, true, kNoName),
+    row(type::kNS, ValueKind::kDomainName, true, RdataName{0, true, true}),
+    row(type::kCNAME, ValueKind::kDomainName, true, RdataName{0, true, false}),
+    row(type::kSOA, ValueKind::kGeneric, false, kNoName),
+    row(type::kPTR, ValueKind::kDomainName, true, RdataName{0, true, false}),
+    row(type::kMX, ValueKind::kGeneric, true, RdataName{2, true, true}),
+    row(type::kTXT, ValueKind::kGeneric, true, kNoName),
+    row(type::kAAAA, ValueKind::kIpv6, true, kNoName),
+    row(type::kSRV, ValueKind::kGeneric, true, RdataName{6, false, true}),
+    row(type::kCAA, ValueKind::kGeneric, true, kNoName),
 };
+static_assert([] {
+  for (const RRTypeInfo& t : kTypes)
+    if (t.mnemonic.empty()) return false;
+  return true;
+}(), "every registry row needs a mnemonic in kTypeMnemonics");
 
 }  // namespace
 

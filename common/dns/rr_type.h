@@ -50,12 +50,43 @@ inline constexpr std::uint16_t kMX = 15;
 inline constexpr std::uint16_t kTXT = 16;
 inline constexpr std::uint16_t kAAAA = 28;
 inline constexpr std::uint16_t kSRV = 33;
+inline constexpr std::uint16_t kNAPTR = 35;
 inline constexpr std::uint16_t kOPT = 41;
-inline constexpr std::uint16_t kAXFR = 252;
+inline constexpr std::uint16_t kDS = 43;
+inline constexpr std::uint16_t kRRSIG = 46;
+inline constexpr std::uint16_t kNSEC = 47;
+inline constexpr std::uint16_t kDNSKEY = 48;
+inline constexpr std::uint16_t kTLSA = 52;
+inline constexpr std::uint16_t kSVCB = 64;
+inline constexpr std::uint16_t kHTTPS = 65;
+inline constexpr std::uint16_t kTSIG = 250;
 inline constexpr std::uint16_t kIXFR = 251;
+inline constexpr std::uint16_t kAXFR = 252;
 inline constexpr std::uint16_t kANY = 255;
 inline constexpr std::uint16_t kCAA = 257;
 }  // namespace type
+
+// The one code -> mnemonic table: the registry's rows take their mnemonics from it, and
+// so do callers that name types the registry does not hold (metric labels for DS, AXFR,
+// ...). A constexpr array so a hot path can resolve a name at compile time.
+struct TypeMnemonic {
+  std::uint16_t code;
+  std::string_view mnemonic;  // upper case
+};
+inline constexpr TypeMnemonic kTypeMnemonics[] = {
+    {type::kA, "A"},         {type::kNS, "NS"},       {type::kCNAME, "CNAME"}, {type::kSOA, "SOA"},
+    {type::kPTR, "PTR"},     {type::kMX, "MX"},       {type::kTXT, "TXT"},     {type::kAAAA, "AAAA"},
+    {type::kSRV, "SRV"},     {type::kNAPTR, "NAPTR"}, {type::kOPT, "OPT"},     {type::kDS, "DS"},
+    {type::kRRSIG, "RRSIG"}, {type::kNSEC, "NSEC"},   {type::kDNSKEY, "DNSKEY"}, {type::kTLSA, "TLSA"},
+    {type::kSVCB, "SVCB"},   {type::kHTTPS, "HTTPS"}, {type::kTSIG, "TSIG"},   {type::kIXFR, "IXFR"},
+    {type::kAXFR, "AXFR"},   {type::kANY, "ANY"},     {type::kCAA, "CAA"},
+};
+// The mnemonic of `code`; empty when the table does not name it.
+constexpr std::string_view type_mnemonic(std::uint16_t code) noexcept {
+  for (const TypeMnemonic& t : kTypeMnemonics)
+    if (t.code == code) return t.mnemonic;
+  return {};
+}
 
 // Case-insensitive lookup by mnemonic ("aaaa" finds AAAA); nullptr when unknown.
 const RRTypeInfo* find_type(std::string_view mnemonic) noexcept;

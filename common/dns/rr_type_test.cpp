@@ -20,6 +20,15 @@ TEST(RRTypeTest, FindsByCodeAndListsInCodeOrder) {
   for (std::size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].code, all[i].code);
 }
 
+TEST(RRTypeTest, OneMnemonicTableForRegistryAndOtherTypes) {
+  for (const RRTypeInfo& t : all_types()) EXPECT_EQ(type_mnemonic(t.code), t.mnemonic) << t.code;
+  EXPECT_EQ(type_mnemonic(type::kDS), "DS");
+  EXPECT_EQ(type_mnemonic(type::kAXFR), "AXFR");
+  EXPECT_EQ(find_type(type::kDS), nullptr);  // named, but not a registry type
+  EXPECT_EQ(type_mnemonic(999), "");
+  static_assert(type_mnemonic(type::kHTTPS) == "HTTPS");
+}
+
 TEST(RRTypeTest, SoaIsNotAnApiRecord) {
   EXPECT_FALSE(find_type("SOA")->api_allowed);
   for (auto m : {"A", "AAAA", "CNAME", "NS"}) EXPECT_TRUE(find_type(m)->api_allowed) << m;

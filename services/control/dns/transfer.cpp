@@ -9,7 +9,6 @@
 namespace mcns::control::dns {
 namespace {
 
-constexpr std::uint16_t kTypeSoa = 6;
 constexpr std::uint16_t kClassIn = 1;
 constexpr std::uint16_t kFlagsAnswer = 0x8400;  // QR, AA
 
@@ -100,7 +99,7 @@ class MessageWriter {
 
 bool add_soa(MessageWriter& w, const SoaFields& soa) {
   auto rd = soa_rdata(soa);
-  return w.add("@", kTypeSoa, soa.minimum, rd);  // SOA TTL = minimum (Decision 2)
+  return w.add("@", mcns::dns::type::kSOA, soa.minimum, rd);  // SOA TTL = minimum (Decision 2)
 }
 
 Status add_record(MessageWriter& w, std::string_view name, std::string_view type, std::string_view value,

@@ -1,23 +1,46 @@
 #include "services/dns-frontend/server/dns_stats.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "common/base/strings.h"
+#include "common/dns/rr_type.h"
 
 namespace mcns::frontend::server {
 
 namespace {
 
-struct QtypeName {
-  std::uint16_t code;
-  std::string_view name;
+namespace type = dns::type;
+
+// The qtypes with a label of their own, in slot order: slot i+1 is kSlotTypes[i], slot 0
+// is "other". Their label values are the registry's mnemonics (dns::kTypeMnemonics).
+constexpr std::uint16_t kSlotTypes[kQtypeSlots - 1] = {
+    type::kA,     type::kNS,    type::kCNAME, type::kSOA,  type::kPTR,  type::kMX,     type::kTXT,
+    type::kAAAA,  type::kSRV,   type::kNAPTR, type::kDS,   type::kDNSKEY, type::kTLSA, type::kSVCB,
+    type::kHTTPS, type::kIXFR,  type::kAXFR,  type::kANY,  type::kCAA,
 };
-// Slot i+1 is kQtypes[i]; slot 0 is "other".
-constexpr QtypeName kQtypes[kQtypeSlots - 1] = {
-    {1, "A"},      {2, "NS"},     {5, "CNAME"},   {6, "SOA"},   {12, "PTR"},   {15, "MX"},   {16, "TXT"},
-    {28, "AAAA"},  {33, "SRV"},   {35, "NAPTR"},  {43, "DS"},   {48, "DNSKEY"}, {52, "TLSA"}, {64, "SVCB"},
-    {65, "HTTPS"}, {251, "IXFR"}, {252, "AXFR"},  {255, "ANY"}, {257, "CAA"},
-};
+
+constexpr std::array<std::string_view, kQtypeSlots> qtype_labels() {
+  std::array<std::string_view, kQtypeSlots> labels{"other"};
+  for (std::size_t i = 0; i < std::size(kSlotTypes); ++i) labels[i + 1] = dns::type_mnemonic(kSlotTypes[i]);
+  return labels;
+}
+constexpr auto kQtypeLabels = qtype_labels();
+static_assert(std::ranges::none_of(kQtypeLabels, [](std::string_view l) { return l.empty(); }),
+              "every labelled qtype needs a mnemonic in dns::kTypeMnemonics");
+
+// qtype -> slot for every qtype up to the largest labelled one, built at compile time:
+// one compare and one load per query (this runs once per query), no search.
+constexpr auto kSlotOf = [] {
+  std::array<std::uint8_t, *std::ranges::max_element(kSlotTypes) + 1> slots{};
+  for (std::size_t i = 0; i < std::size(kSlotTypes); ++i) slots[kSlotTypes[i]] = static_cast<std::uint8_t>(i + 1);
+  return slots;
+}();
+static_assert([] {
+  for (std::size_t i = 0; i < std::size(kSlotTypes); ++i)
+    if (kSlotOf[kSlotTypes[i]] != i + 1) return false;
+  return true;
+}(), "a qtype is labelled twice");
 
 constexpr std::string_view kRcodes[kRcodeSlots] = {
     "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET",
@@ -26,31 +49,7 @@ constexpr std::string_view kRcodes[kRcodeSlots] = {
 
 }  // namespace
 
-std::size_t qtype_slot(std::uint16_t qtype) noexcept {
-  // A short switch beats a search: this runs once per query.
-  switch (qtype) {
-    case 1: return 1;
-    case 2: return 2;
-    case 5: return 3;
-    case 6: return 4;
-    case 12: return 5;
-    case 15: return 6;
-    case 16: return 7;
-    case 28: return 8;
-    case 33: return 9;
-    case 35: return 10;
-    case 43: return 11;
-    case 48: return 12;
-    case 52: return 13;
-    case 64: return 14;
-    case 65: return 15;
-    case 251: return 16;
-    case 252: return 17;
-    case 255: return 18;
-    case 257: return 19;
-    default: return 0;
-  }
-}
+std::size_t qtype_slot(std::uint16_t qtype) noexcept { return qtype < kSlotOf.size() ? kSlotOf[qtype] : 0; }
 
 void WorkerStats::observe_ns_n(std::uint64_t ns, std::uint64_t n) noexcept {
   double s = static_cast<double>(ns) * 1e-9;
@@ -69,7 +68,7 @@ void render_stats(const std::vector<const WorkerStats*>& workers, std::string& o
       for (const auto* w : workers) n += w->requests[proto][slot].get();
       if (n == 0 && slot != 1) continue;  // keep the exposition short; A is always shown
       out += str_cat("mcns_dns_requests_total{proto=\"", proto == 0 ? "udp" : "tcp", "\",qtype=\"",
-                     slot == 0 ? std::string_view("other") : kQtypes[slot - 1].name, "\"} ", n, "\n");
+                     kQtypeLabels[slot], "\"} ", n, "\n");
     }
   }
   out += "# HELP mcns_dns_responses_total DNS responses sent, by rcode.\n# TYPE mcns_dns_responses_total counter\n";

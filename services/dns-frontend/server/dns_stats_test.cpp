@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <string>
+#include <utility>
 
 namespace mcns::frontend::server {
 namespace {
@@ -42,6 +44,26 @@ TEST(DnsStats, QtypeSlotsAreDistinct) {
   EXPECT_EQ(slots.size(), 19u);
   EXPECT_EQ(slots.count(0), 0u);
   EXPECT_EQ(qtype_slot(99), 0u);
+  EXPECT_EQ(qtype_slot(258), 0u);
+  EXPECT_EQ(qtype_slot(65535), 0u);
+}
+
+// The label values are part of the metric contract (SPEC): pinned here, whichever table
+// they are spelled in.
+TEST(DnsStats, QtypeLabelsAreTheMnemonics) {
+  const std::pair<std::uint16_t, std::string> want[] = {
+      {1, "A"},       {2, "NS"},    {5, "CNAME"},  {6, "SOA"},   {12, "PTR"},  {15, "MX"},    {16, "TXT"},
+      {28, "AAAA"},   {33, "SRV"},  {35, "NAPTR"}, {43, "DS"},   {48, "DNSKEY"}, {52, "TLSA"}, {64, "SVCB"},
+      {65, "HTTPS"},  {251, "IXFR"}, {252, "AXFR"}, {255, "ANY"}, {257, "CAA"},
+  };
+  for (const auto& [code, label] : want) {
+    WorkerStats w;
+    w.count_request(Proto::kTcp, code);
+    std::string out;
+    render_stats({&w}, out);
+    EXPECT_NE(out.find("mcns_dns_requests_total{proto=\"tcp\",qtype=\"" + label + "\"} 1\n"), std::string::npos)
+        << code << "\n" << out;
+  }
 }
 
 }  // namespace

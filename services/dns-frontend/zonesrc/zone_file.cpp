@@ -41,7 +41,7 @@ class CnameRules {
       if (t.cname) return str_cat("a second CNAME at \"", owner(), "\"");
       if (t.other) return str_cat("CNAME and other data at \"", owner(), "\" (RFC 1034 3.6.2)");
       t.cname = true;
-    } else if (r.type != kRrsig && r.type != kNsec) {
+    } else if (r.type != dns::type::kRRSIG && r.type != dns::type::kNSEC) {
       if (t.cname) return str_cat("CNAME and other data at \"", owner(), "\" (RFC 1034 3.6.2)");
       t.other = true;
     }
@@ -49,7 +49,6 @@ class CnameRules {
   }
 
  private:
-  static constexpr std::uint16_t kRrsig = 46, kNsec = 47;
   struct Types {
     bool cname = false;
     bool other = false;
