@@ -353,14 +353,6 @@ Environment process_environment() {
   };
 }
 
-Environment fixed_environment(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
 StatusOr<HostPort> parse_host_port(std::string_view text) {
   HostPort out;
   std::string_view port;

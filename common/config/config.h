@@ -5,7 +5,6 @@
 // A missing required key or an invalid value is an error naming the key.
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,8 +18,6 @@ namespace mcns::config {
 using Environment = std::function<std::optional<std::string>(std::string_view name)>;
 // The process environment.
 Environment process_environment();
-// A fixed environment, for tests.
-Environment fixed_environment(std::map<std::string, std::string> vars);
 
 struct HostPort {
   std::string host;  // empty: all addresses

@@ -4,9 +4,19 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 namespace mcns::config {
 namespace {
+
+// The environment `load_*` sees, without touching the process's.
+Environment fixed_environment(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
 
 class ConfigTest : public testing::Test {
  protected:

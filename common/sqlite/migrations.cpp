@@ -1,10 +1,10 @@
 #include "common/sqlite/migrations.h"
 
 #include <chrono>
-#include <ctime>
 
 #include "common/base/log.h"
 #include "common/base/strings.h"
+#include "common/base/time.h"
 
 namespace mcns::sqlite {
 namespace {
@@ -16,12 +16,7 @@ constexpr std::string_view kCreateTable =
     " applied_at TEXT NOT NULL)";
 
 std::string now_utc() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return format_rfc3339(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
 }
 
 StatusOr<bool> is_applied(Db& db, int version) {

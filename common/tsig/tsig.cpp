@@ -168,14 +168,6 @@ StatusOr<std::string> decode_base64(std::string_view text) {
   return out;
 }
 
-std::string encode_base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
 StatusOr<std::optional<Record>> find(std::span<const std::uint8_t> msg) {
   dns_wire::Header h;
   if (!h.read(msg)) return invalid_argument("message shorter than a header");
@@ -247,7 +239,7 @@ Verification verify_request(std::span<const std::uint8_t> msg, const Record& rec
 
 std::vector<std::uint8_t> sign(std::vector<std::uint8_t>& msg, const Key& key,
                                std::span<const std::uint8_t> request_mac, std::uint64_t time_signed,
-                               std::uint16_t error, std::span<const std::uint8_t> other, std::uint16_t fudge) {
+                               std::uint16_t error, std::span<const std::uint8_t> other) {
   std::vector<std::uint8_t> data;
   if (!request_mac.empty()) {
     put16(data, static_cast<std::uint16_t>(request_mac.size()));
@@ -255,9 +247,9 @@ std::vector<std::uint8_t> sign(std::vector<std::uint8_t>& msg, const Key& key,
   }
   put_bytes(data, msg);
   std::string_view alg = algorithm_name(key.algorithm);
-  variables(data, key.name, alg, time_signed, fudge, error, other);
+  variables(data, key.name, alg, time_signed, kDefaultFudge, error, other);
   std::vector<std::uint8_t> mac = hmac(key, data);
-  append_rr(msg, key.name, alg, time_signed, fudge, mac, dns_wire::load_u16(msg.data()), error, other);
+  append_rr(msg, key.name, alg, time_signed, kDefaultFudge, mac, dns_wire::load_u16(msg.data()), error, other);
   return mac;
 }
 

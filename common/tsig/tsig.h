@@ -51,7 +51,6 @@ struct Key {
 
 // RFC 4648 base64, surrounding white space ignored; INVALID_ARGUMENT otherwise.
 StatusOr<std::string> decode_base64(std::string_view text);
-std::string encode_base64(std::string_view bytes);
 
 // A parsed TSIG RR.
 struct Record {
@@ -84,11 +83,11 @@ Verification verify_request(std::span<const std::uint8_t> msg, const Record& rec
 
 // Appends a TSIG RR to the complete message `msg`, signed with `key`; returns its MAC.
 // `request_mac` empty: a request; otherwise the response to a request with that MAC.
-// `error`/`other` as RFC 8945 §5.2.3 wants for BADTIME (other = the server's time).
+// `error`/`other` as RFC 8945 §5.2.3 wants for BADTIME (other = the server's time). The
+// fudge is kDefaultFudge, the 300 s RFC 8945 recommends.
 std::vector<std::uint8_t> sign(std::vector<std::uint8_t>& msg, const Key& key,
                                std::span<const std::uint8_t> request_mac, std::uint64_t time_signed,
-                               std::uint16_t error = kNoError, std::span<const std::uint8_t> other = {},
-                               std::uint16_t fudge = kDefaultFudge);
+                               std::uint16_t error = kNoError, std::span<const std::uint8_t> other = {});
 
 // Appends the unsigned TSIG RR of an error answer (BADKEY, BADSIG: MAC size 0) echoing
 // the request's key name, algorithm and time.

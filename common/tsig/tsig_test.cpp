@@ -114,7 +114,8 @@ TEST(TsigTest, StreamSignerChainsEveryMessage) {
 TEST(TsigTest, Base64AndAlgorithmNames) {
   EXPECT_EQ(*decode_base64("  aGVsbG8=\n"), "hello");
   EXPECT_FALSE(decode_base64("not base64!").ok());
-  EXPECT_EQ(encode_base64("hello"), "aGVsbG8=");
+  EXPECT_EQ(*decode_base64("aGVsbG8h"), "hello!");
+  EXPECT_EQ(*decode_base64("aGVsbG8hIQ=="), "hello!!");
   EXPECT_EQ(parse_algorithm("HMAC-SHA384."), Algorithm::kHmacSha384);
   EXPECT_EQ(parse_algorithm("hmac-md5"), std::nullopt);
   EXPECT_EQ(canonical_key_name("Xfr.Rift."), "xfr.rift");

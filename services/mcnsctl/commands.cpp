@@ -35,6 +35,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base/strings.h"
+#include "common/base/time.h"
 #include "common/base/version.h"
 #include "common/grpcutil/grpcutil.h"
 #include "mcns/v1/admin.grpc.pb.h"
@@ -57,18 +58,8 @@ struct Failure {
   std::string message;
 };
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string rfc3339(const google::protobuf::Timestamp& t) {
-  std::time_t secs = static_cast<std::time_t>(t.seconds());
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return format_rfc3339(std::chrono::sys_seconds(std::chrono::seconds(t.seconds())));
 }
 
 // The REST API's shapes (docs/API.md), so scripts can share their parsing.
@@ -130,7 +121,7 @@ std::string diagnose_connection(const Settings& s) {
   }
   freeaddrinfo(found);
   if (!connected) {
-    std::string why = last_errno == ECONNREFUSED ? std::string("connection refused") : lower(std::strerror(last_errno));
+    std::string why = last_errno == ECONNREFUSED ? std::string("connection refused") : to_lower(std::strerror(last_errno));
     return str_cat("cannot connect to ", s.server, ": ", why);
   }
   if (s.ca_cert.empty())
@@ -377,6 +368,18 @@ Result unary(const Ctl& ctl, Stub& stub, grpc::Status (Stub::*method)(grpc::Clie
   return std::nullopt;
 }
 
+// A ZoneService call whose answer is the zone, printed as `zones show` prints it.
+template <typename Req>
+Result zone_call(Ctl& ctl,
+                 grpc::Status (v1::ZoneService::Stub::*method)(grpc::ClientContext*, const Req&, v1::Zone*),
+                 const Req& req) {
+  auto stub = v1::ZoneService::NewStub(ctl.channel());
+  v1::Zone res;
+  if (auto f = unary(ctl, *stub, method, req, &res)) return f;
+  print_zone(ctl, res);
+  return std::nullopt;
+}
+
 Result cmd_health(Ctl& ctl) {
   auto stub = v1::AdminService::NewStub(ctl.channel());
   v1::HealthRequest req;
@@ -405,7 +408,7 @@ Result cmd_login(Ctl& ctl, const Args& a) {
   auto ctx = ctl.context();
   grpc::Status s = stub->Login(ctx.get(), req, &res);
   // MCIAS asks for a one-time code when the account has TOTP: ask once and retry.
-  if (!s.ok() && a.totp.empty() && lower(s.error_message()).find("totp") != std::string::npos) {
+  if (!s.ok() && a.totp.empty() && to_lower(s.error_message()).find("totp") != std::string::npos) {
     auto code = read_secret("TOTP code: ", /*echo=*/true);
     if (!code || code->empty()) return Failure{kExitUsage, "no TOTP code given (--totp CODE)"};
     req.set_totp_code(*code);
@@ -505,35 +508,23 @@ Result cmd_zones_ls(Ctl& ctl) {
 }
 
 Result cmd_zones_show(Ctl& ctl, const Args& a) {
-  auto stub = v1::ZoneService::NewStub(ctl.channel());
   v1::GetZoneRequest req;
   req.set_zone(a.zone);
-  v1::Zone res;
-  if (auto f = unary(ctl, *stub, &v1::ZoneService::Stub::GetZone, req, &res)) return f;
-  print_zone(ctl, res);
-  return std::nullopt;
+  return zone_call(ctl, &v1::ZoneService::Stub::GetZone, req);
 }
 
 Result cmd_zones_create(Ctl& ctl, const Args& a) {
-  auto stub = v1::ZoneService::NewStub(ctl.channel());
   v1::CreateZoneRequest req;
   req.set_name(a.zone);
   set_soa(a, req);
-  v1::Zone res;
-  if (auto f = unary(ctl, *stub, &v1::ZoneService::Stub::CreateZone, req, &res)) return f;
-  print_zone(ctl, res);
-  return std::nullopt;
+  return zone_call(ctl, &v1::ZoneService::Stub::CreateZone, req);
 }
 
 Result cmd_zones_update(Ctl& ctl, const Args& a) {
-  auto stub = v1::ZoneService::NewStub(ctl.channel());
   v1::UpdateZoneRequest req;
   req.set_zone(a.zone);
   set_soa(a, req);
-  v1::Zone res;
-  if (auto f = unary(ctl, *stub, &v1::ZoneService::Stub::UpdateZone, req, &res)) return f;
-  print_zone(ctl, res);
-  return std::nullopt;
+  return zone_call(ctl, &v1::ZoneService::Stub::UpdateZone, req);
 }
 
 Result cmd_zones_rm(Ctl& ctl, const Args& a) {
@@ -622,7 +613,7 @@ Result cmd_records_rm(Ctl& ctl, const Args& a) {
     v1::ListRecordsResponse res;
     if (auto f = list_records(ctl, a.zone, args[0], args[1], res)) return f;
     for (const auto& r : res.records())
-      if (args.size() == 2 || r.value() == args[2] || lower(r.value()) == lower(args[2])) ids.push_back(r.id());
+      if (args.size() == 2 || r.value() == args[2] || to_lower(r.value()) == to_lower(args[2])) ids.push_back(r.id());
     if (ids.empty())
       return Failure{kExitFailed, str_cat("no record ", args[0], " ", args[1], args.size() == 3 ? " " + args[2] : "",
                                           " in zone ", a.zone)};

@@ -89,7 +89,7 @@ TEST_F(StoreCommandsTest, SnapshotCopiesAndRefusesToOverwrite) {
   // The copy holds the same data (schema_migrations included).
   auto copy = store::Store::open(out, {.migrate = false, .create = false});
   ASSERT_TRUE(copy.ok()) << copy.status();
-  EXPECT_EQ((*copy)->read_snapshot()->zones.size(), 2u);
+  EXPECT_EQ(testing::read_snapshot(**copy)->zones.size(), 2u);
   EXPECT_EQ(*(*copy)->schema_version(), 4);
   copy->reset();
 
@@ -234,7 +234,7 @@ TEST_F(BinaryTest, MigrateImportSnapshot) {
   ASSERT_EQ(s.code, 0) << s.err;
   auto restored = store::Store::open(copy, {.migrate = false, .create = false});
   ASSERT_TRUE(restored.ok()) << restored.status();
-  EXPECT_EQ((*restored)->read_snapshot()->zones.size(), 3u);
+  EXPECT_EQ(testing::read_snapshot(**restored)->zones.size(), 3u);
   EXPECT_EQ(*(*restored)->latest_version(), 1u);
   ProcessResult again = run(str_cat("snapshot --config ", config_path_, " --out ", copy));
   EXPECT_EQ(again.code, 1);

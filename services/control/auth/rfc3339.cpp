@@ -1,7 +1,5 @@
 #include "services/control/auth/rfc3339.h"
 
-#include "common/base/time.h"
-
 #include <cstdio>
 
 #include "common/base/strings.h"
@@ -55,7 +53,5 @@ std::optional<std::chrono::sys_seconds> parse_rfc3339(std::string_view s) {
   sys_seconds t = sys_days{ymd} + hours{*h} + minutes{*mi} + seconds{*se};
   return t - offset;
 }
-
-std::string format_rfc3339(std::chrono::sys_seconds t) { return mcns::format_rfc3339(t); }
 
 }  // namespace mcns::control::auth

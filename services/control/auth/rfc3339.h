@@ -1,5 +1,6 @@
 #pragma once
-// RFC 3339 timestamps as MCIAS writes them and the REST API returns them.
+// RFC 3339 timestamps as MCIAS writes them and the REST API returns them. They are
+// printed by the one formatter, mcns::format_rfc3339 (common/base/time.h).
 #include <chrono>
 #include <optional>
 #include <string>
@@ -8,6 +9,4 @@
 namespace mcns::control::auth {
 // "2026-11-29T09:10:34Z", "…34.5Z", "…34+02:00" → UTC seconds; nullopt on anything else.
 std::optional<std::chrono::sys_seconds> parse_rfc3339(std::string_view text);
-// UTC, second precision: "2026-11-29T09:10:34Z".
-std::string format_rfc3339(std::chrono::sys_seconds t);
 }  // namespace mcns::control::auth

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/base/time.h"
+
 namespace mcns::control::auth {
 namespace {
 

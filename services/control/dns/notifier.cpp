@@ -125,13 +125,16 @@ void Notifier::send(const std::string& zone, std::size_t target, Pending& p) {
   auto qname = mcns::dns::name_to_wire(zone + ".");
   msg.insert(msg.end(), qname.begin(), qname.end());
   for (std::uint8_t b : {0, 6, 0, 1}) msg.push_back(b);  // SOA IN
+  p.key.reset();
+  p.mac.clear();
   if (!t.key.empty()) {
     auto keys = keys_();
     const tsig::Key* key = keys ? keys->key(t.key) : nullptr;
     if (!key) {
       log::error("notify: key ", t.key, " for ", t.address, " is not configured; sending unsigned");
     } else {
-      tsig::sign(msg, *key, {}, unix_now());
+      p.mac = tsig::sign(msg, *key, {}, unix_now());
+      p.key = *key;  // a SIGHUP may replace the key set before the answer comes
     }
   }
   int fd = t.addr.ss_family == AF_INET6 ? fd6_ : fd4_;
@@ -165,7 +168,7 @@ void Notifier::run() {
     lock.unlock();
     pollfd pfds[2] = {{fd4_, POLLIN, 0}, {fd6_, POLLIN, 0}};
     ::poll(pfds, fd6_ >= 0 ? 2 : 1, 100);
-    std::vector<std::pair<std::uint16_t, sockaddr_storage>> answers;
+    std::vector<Answer> answers;
     for (int fd : {fd4_, fd6_}) {
       if (fd < 0) continue;
       while (true) {
@@ -177,11 +180,11 @@ void Notifier::run() {
           continue;
         }
         if ((buf[2] & 0x80) == 0 || ((buf[2] >> 3) & 0x0f) != 4) continue;  // not a NOTIFY answer
-        answers.emplace_back(dns_wire::load_u16(buf.data()), from);
+        answers.push_back({dns_wire::load_u16(buf.data()), from, {buf.begin(), buf.begin() + n}});
       }
     }
     lock.lock();
-    for (const auto& [id, from] : answers) {
+    for (const auto& [id, from, answer] : answers) {
       for (auto it = pending_.begin(); it != pending_.end(); ++it) {
         auto& [key, p] = *it;
         const NotifyTarget& t = targets_[key.second];
@@ -192,6 +195,12 @@ void Notifier::run() {
                              : reinterpret_cast<const sockaddr_in6&>(from).sin6_port ==
                                    reinterpret_cast<const sockaddr_in6&>(t.addr).sin6_port;
         if (!same_port) continue;
+        if (p.key) {
+          if (Status v = tsig::verify_response(answer, *p.key, p.mac); !v.ok()) {
+            log::warn("notify: answer from ", t.address, " for ", key.first, " discarded: ", v.message());
+            break;  // still in flight: retried as if unanswered
+          }
+        }
         ok_.inc();
         p.in_flight = false;
         p.attempts = 0;

@@ -5,6 +5,9 @@
 // internal zones). One NOTIFY in flight per zone and secondary: changes that arrive
 // meanwhile are coalesced into one more NOTIFY after the answer. Unanswered NOTIFYs are
 // retried after 1, 2, 4, 8 s, then given up (the secondary's refresh timer still works).
+// The answer to a signed NOTIFY counts only when its TSIG verifies against the request's
+// MAC (RFC 8945 5.3.2: an unsigned or badly signed answer is discarded): otherwise anyone
+// who can guess the ID and port could stop the retries to a secondary that never heard.
 // Metrics: mcns_notify_total{result="ok|retry|failed"}.
 #include <sys/socket.h>
 
@@ -13,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -21,6 +25,7 @@
 #include "common/base/status.h"
 #include "common/config/config.h"
 #include "common/metrics/metrics.h"
+#include "common/tsig/tsig.h"
 #include "services/control/dns/tsig_keys.h"
 
 namespace mcns::control::dns {
@@ -56,6 +61,13 @@ class Notifier {
     std::uint16_t id = 0;
     int attempts = 0;
     std::chrono::steady_clock::time_point next{};
+    std::optional<tsig::Key> key;     // the key the NOTIFY in flight was signed with
+    std::vector<std::uint8_t> mac;    // and its MAC, which the answer's TSIG covers
+  };
+  struct Answer {
+    std::uint16_t id;
+    sockaddr_storage from;
+    std::vector<std::uint8_t> msg;
   };
   void run();
   void send(const std::string& zone, std::size_t target, Pending& p);

@@ -532,7 +532,7 @@ TEST_F(ZoneServiceTest, ARecreatedZoneStartsAboveItsLastSerialAlsoThroughImport)
 TEST_F(ZoneServiceTest, DeleteZoneRemovesItsRecords) {
   ASSERT_TRUE(svc_->delete_zone(admin_, "SVC.mcp.metacircular.net", std::nullopt).ok());
   EXPECT_EQ(svc_->list_zones(reader_)->size(), 1u);
-  auto snap = store_->read_snapshot();
+  auto snap = testing::read_snapshot(*store_);
   ASSERT_TRUE(snap.ok());
   ASSERT_EQ(snap->zones.size(), 1u);
   EXPECT_EQ(snap->version, 1u);

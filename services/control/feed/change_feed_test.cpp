@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/base/strings.h"
+#include "services/control/feed/commit_zone_for_test.h"
 #include "services/control/feed/test_support.h"
 #include "services/control/store/sync_mapping.h"
 #include "services/control/store/test_support.h"
@@ -49,53 +50,13 @@ class FeedTest : public ::testing::Test {
     feed_.reset();
   }
 
-  // Commits one zone creation (one change-log row) and tells the feed, as the domain does.
   std::uint64_t commit_zone(const std::string& name, int records = 0) {
-    auto v = store_->write(
-        [&](store::WriteTx& tx) -> Status {
-          domain::Zone z;
-          z.name = name;
-          z.primary_ns = "ns." + name + ".";
-          z.admin_email = "hostmaster." + name + ".";
-          z.serial = 2026112901;
-          MCNS_ASSIGN_OR_RETURN(z.id, tx.insert_zone(z));
-          mcns::v1::Change change;
-          *change.add_ops()->mutable_zone_upsert() = store::to_sync_zone(z);
-          for (int i = 0; i < records; ++i) {
-            domain::Record r;
-            r.zone_id = z.id;
-            r.name = str_cat("host", i);
-            r.type = "A";
-            r.value = str_cat("10.0.", i / 256, ".", i % 256);
-            MCNS_ASSIGN_OR_RETURN(r.id, tx.insert_record(r));
-            auto* op = change.add_ops()->mutable_record_add();
-            op->set_zone(name);
-            *op->mutable_record() = store::to_sync_record(r);
-          }
-          return tx.append_change(name, change, domain::Timestamp{}, {}).status();
-        },
-        [&](std::uint64_t version) { feed_->notify(version); });
-    EXPECT_TRUE(v.ok()) << v.status();
-    return v.ok() ? *v : 0;
+    return testing::commit_zone(*store_, *feed_, name, records);
   }
 
   // Reads a whole snapshot; returns its version and the zone names it carried.
   std::pair<std::uint64_t, std::set<std::string>> read_snapshot(TestStream& s, std::size_t* chunks = nullptr) {
-    std::set<std::string> zones;
-    std::uint64_t version = 0;
-    std::size_t n = 0;
-    while (true) {
-      auto ev = s.next();
-      EXPECT_TRUE(ev && ev->has_snapshot()) << (ev ? ev->DebugString() : "nothing");
-      if (!ev || !ev->has_snapshot()) break;
-      EXPECT_EQ(ev->snapshot().first(), n == 0);
-      version = ev->version();
-      for (const auto& z : ev->snapshot().zones()) zones.insert(z.zone().name());
-      ++n;
-      if (ev->snapshot().last()) break;
-    }
-    if (chunks) *chunks = n;
-    return {version, zones};
+    return testing::read_snapshot_stream([&] { return s.next(); }, chunks);
   }
 
   // A series' value in the exposition ("name 3"), -1 when absent.
@@ -264,7 +225,7 @@ TEST_F(FeedTest, BigZonesArriveInChunks) {
   options.snapshot_chunk_records = 100;
   open(options);
   commit_zone("big.example", 1000);
-  auto all = store_->read_snapshot();
+  auto all = testing::read_snapshot(*store_);
   ASSERT_TRUE(all.ok());
   std::size_t records = 0;
   for (const auto& z : all->zones) records += z.records.size();

@@ -27,7 +27,7 @@ class FeedStore {
   virtual StatusOr<std::uint64_t> oldest_version() = 0;
   virtual StatusOr<std::optional<std::uint64_t>> chain_at(std::uint64_t version) = 0;
   virtual StatusOr<std::vector<store::VersionedChange>> changes_after(std::uint64_t version, std::size_t limit) = 0;
-  virtual Status stream_snapshot(std::uint64_t& version, std::uint64_t& chain, std::uint64_t& total_records,
+  virtual Status stream_snapshot(std::uint64_t& version, std::uint64_t& chain,
                                  const std::function<Status(const domain::Zone&)>& on_zone,
                                  const std::function<Status(const store::RecordView&)>& on_record) = 0;
   virtual StatusOr<std::size_t> compact_change_log(std::size_t keep_last_n) = 0;
@@ -45,10 +45,10 @@ class StoreFeedStore final : public FeedStore {
   StatusOr<std::vector<store::VersionedChange>> changes_after(std::uint64_t version, std::size_t limit) override {
     return store_.changes_after(version, limit);
   }
-  Status stream_snapshot(std::uint64_t& version, std::uint64_t& chain, std::uint64_t& total_records,
+  Status stream_snapshot(std::uint64_t& version, std::uint64_t& chain,
                          const std::function<Status(const domain::Zone&)>& on_zone,
                          const std::function<Status(const store::RecordView&)>& on_record) override {
-    return store_.stream_snapshot(version, chain, total_records, on_zone, on_record);
+    return store_.stream_snapshot(version, chain, on_zone, on_record);
   }
   StatusOr<std::size_t> compact_change_log(std::size_t keep_last_n) override {
     return store_.compact_change_log(keep_last_n);

@@ -84,16 +84,22 @@ void FleetRegistry::watch_opened(std::string_view peer, std::string_view name) {
   ++entry_locked(peer, name).watch_streams;
 }
 
-void FleetRegistry::watch_closed(std::string_view peer) {
+FleetRegistry::Entry* FleetRegistry::open_entry_locked(std::string_view peer, int Entry::*streams) {
+  for (auto& e : entries_)
+    if (e->peer == peer && (*e).*streams != 0) return e.get();
+  return nullptr;
+}
+
+void FleetRegistry::stream_closed(std::string_view peer, int Entry::*streams) {
   WakeWaiters wake{changed_};  // declared first: wakes them after the lock is released
   std::lock_guard lock(mu_);
-  for (auto& e : entries_) {
-    if (e->peer != peer || e->watch_streams == 0) continue;
-    --e->watch_streams;
+  if (Entry* e = open_entry_locked(peer, streams)) {
+    --((*e).*streams);
     closed_locked(*e);
-    return;
   }
 }
+
+void FleetRegistry::watch_closed(std::string_view peer) { stream_closed(peer, &Entry::watch_streams); }
 
 void FleetRegistry::report_opened(std::string_view peer, std::string_view name) {
   WakeWaiters wake{changed_};  // declared first: wakes them after the lock is released
@@ -107,25 +113,14 @@ void FleetRegistry::report_opened(std::string_view peer, std::string_view name) 
 void FleetRegistry::report(std::string_view peer, std::string_view name, std::uint64_t version) {
   WakeWaiters wake{changed_};  // declared first: wakes them after the lock is released
   std::lock_guard lock(mu_);
-  for (auto& e : entries_) {
-    if (e->peer != peer || e->report_streams == 0) continue;
-    if (!name.empty()) e->name = std::string(name);
-    e->version = version;
-    e->last_report = std::chrono::system_clock::now();
-    return;
-  }
+  Entry* e = open_entry_locked(peer, &Entry::report_streams);
+  if (!e) return;
+  if (!name.empty()) e->name = std::string(name);
+  e->version = version;
+  e->last_report = std::chrono::system_clock::now();
 }
 
-void FleetRegistry::report_closed(std::string_view peer) {
-  WakeWaiters wake{changed_};  // declared first: wakes them after the lock is released
-  std::lock_guard lock(mu_);
-  for (auto& e : entries_) {
-    if (e->peer != peer || e->report_streams == 0) continue;
-    --e->report_streams;
-    closed_locked(*e);
-    return;
-  }
-}
+void FleetRegistry::report_closed(std::string_view peer) { stream_closed(peer, &Entry::report_streams); }
 
 FleetRegistry::Clock::time_point FleetRegistry::behind_since_locked(const Entry& e) const {
   // The first version the frontend lacks is e.version + 1: when did the latest reach it?

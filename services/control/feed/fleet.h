@@ -99,6 +99,10 @@ class FleetRegistry {
   };
   Entry& entry_locked(std::string_view peer, std::string_view name);  // requires mu_
   void closed_locked(Entry& e);                                        // requires mu_
+  // The first entry of `peer` with a stream of that kind open (`streams` is
+  // &Entry::watch_streams or &Entry::report_streams); null when none. Requires mu_.
+  Entry* open_entry_locked(std::string_view peer, int Entry::*streams);
+  void stream_closed(std::string_view peer, int Entry::*streams);
   void prune_locked(Clock::time_point now) const;                      // requires mu_
   // When the control first held a version above `version` (for LagSeconds).
   Clock::time_point behind_since_locked(const Entry& e) const;         // requires mu_

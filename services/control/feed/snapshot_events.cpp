@@ -104,39 +104,24 @@ class SnapshotChunker {
 
 }  // namespace
 
-std::shared_ptr<SnapshotEvents> make_snapshot_events(const store::Snapshot& snapshot, std::size_t chunk_records) {
-  auto out = std::make_shared<SnapshotEvents>(snapshot.version, snapshot.chain);
-  std::uint64_t total = 0;
-  for (const auto& contents : snapshot.zones) total += contents.records.size();
-  SnapshotChunker chunker(out, chunk_records, total, {});
-  for (const auto& contents : snapshot.zones) {
-    chunker.zone(contents.zone);
-    for (const auto& record : contents.records) *chunker.record() = store::to_sync_record(record);
-  }
-  chunker.finish();
-  return out;
-}
-
 StatusOr<std::shared_ptr<SnapshotEvents>> read_snapshot_events(
     FeedStore& store, std::size_t chunk_records,
     const std::function<void(const std::shared_ptr<SnapshotEvents>&)>& on_start, const std::function<void()>& on_chunk,
     std::uint64_t size_hint) {
-  std::uint64_t version = 0, chain = 0, total = 0;
+  std::uint64_t version = 0, chain = 0;
   std::shared_ptr<SnapshotEvents> out;
-  // The record count of the previous snapshot is a good sizing hint for this one.
-  const std::uint64_t hint = size_hint;
   std::unique_ptr<SnapshotChunker> chunker;
   // The version is read inside the transaction, before the first zone.
   auto chunker_for = [&]() -> SnapshotChunker& {
     if (!chunker) {
       out = std::make_shared<SnapshotEvents>(version, chain);
       if (on_start) on_start(out);
-      chunker = std::make_unique<SnapshotChunker>(out, chunk_records, total ? total : hint, on_chunk);
+      chunker = std::make_unique<SnapshotChunker>(out, chunk_records, size_hint, on_chunk);
     }
     return *chunker;
   };
   Status s = store.stream_snapshot(
-      version, chain, total,
+      version, chain,
       [&](const domain::Zone& zone) {
         chunker_for().zone(zone);
         return ok_status();

@@ -49,15 +49,13 @@ class SnapshotEvents {
   Status failure_;
 };
 
-// Splits a store snapshot into chunk messages of at most `chunk_records` records; a zone
-// that spans chunks repeats its header in each, and the first chunk carries the total.
-std::shared_ptr<SnapshotEvents> make_snapshot_events(const store::Snapshot& snapshot, std::size_t chunk_records);
-
-// The same, streamed from the store in one read transaction: what the feed sends.
+// The store's zones and records, streamed from it in one read transaction, as chunk
+// messages of at most `chunk_records` records: what the feed sends. A zone that spans
+// chunks repeats its header in each, and the first chunk carries the total.
 // `on_start` gets the (still empty) result as soon as its version is known, `on_chunk`
-// runs after each chunk is appended. `size_hint` is the first chunk's total when the
-// store does not know it (the previous snapshot's record count). Blocks on SQLite: the
-// feed thread only.
+// runs after each chunk is appended. `size_hint` is the first chunk's total: the store
+// cannot count the records before streaming them, and the previous snapshot's record
+// count is a good estimate. Blocks on SQLite: the feed thread only.
 StatusOr<std::shared_ptr<SnapshotEvents>> read_snapshot_events(
     FeedStore& store, std::size_t chunk_records,
     const std::function<void(const std::shared_ptr<SnapshotEvents>&)>& on_start = {},

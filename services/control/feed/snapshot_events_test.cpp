@@ -2,17 +2,52 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <vector>
+
 #include "common/base/strings.h"
+#include "services/control/feed/feed_store.h"
 #include "services/control/store/test_support.h"
 
 namespace mcns::control::feed {
 namespace {
 
+// A store that streams the given zones and nothing else (the feed asks it only for
+// the snapshot here).
+class ZonesFeedStore final : public FeedStore {
+ public:
+  explicit ZonesFeedStore(std::vector<testing::ZoneContents> zones, std::uint64_t version)
+      : zones_(std::move(zones)), version_(version) {}
+  Status stream_snapshot(std::uint64_t& version, std::uint64_t& chain,
+                         const std::function<Status(const domain::Zone&)>& on_zone,
+                         const std::function<Status(const store::RecordView&)>& on_record) override {
+    version = version_;
+    chain = 0;
+    for (const auto& contents : zones_) {
+      MCNS_RETURN_IF_ERROR(on_zone(contents.zone));
+      for (const domain::Record& r : contents.records)
+        MCNS_RETURN_IF_ERROR(on_record(store::RecordView{r.id, r.name, r.type, r.value, static_cast<std::uint32_t>(r.ttl)}));
+    }
+    return ok_status();
+  }
+  StatusOr<std::uint64_t> latest_version() override { return version_; }
+  StatusOr<std::uint64_t> oldest_version() override { return version_; }
+  StatusOr<std::optional<std::uint64_t>> chain_at(std::uint64_t) override { return std::nullopt; }
+  StatusOr<std::vector<store::VersionedChange>> changes_after(std::uint64_t, std::size_t) override {
+    return std::vector<store::VersionedChange>{};
+  }
+  StatusOr<std::size_t> compact_change_log(std::size_t) override { return std::size_t{0}; }
+  StatusOr<std::size_t> prune_history(domain::Timestamp) override { return std::size_t{0}; }
+
+ private:
+  const std::vector<testing::ZoneContents> zones_;
+  const std::uint64_t version_;
+};
+
 TEST(SnapshotEventsTest, ChunksSplitZonesAndRepeatTheirHeader) {
-  store::Snapshot snap;
-  snap.version = 9;
+  std::vector<testing::ZoneContents> zones;
   for (const char* name : {"a.example", "b.example"}) {
-    store::ZoneContents zc;
+    testing::ZoneContents zc;
     zc.zone.name = name;
     for (int i = 0; i < 3; ++i) {
       domain::Record r;
@@ -21,9 +56,12 @@ TEST(SnapshotEventsTest, ChunksSplitZonesAndRepeatTheirHeader) {
       r.value = "10.0.0.1";
       zc.records.push_back(r);
     }
-    snap.zones.push_back(zc);
+    zones.push_back(zc);
   }
-  auto events = make_snapshot_events(snap, 2);
+  ZonesFeedStore two_zones(zones, 9);
+  auto read = read_snapshot_events(two_zones, 2, {}, {}, /*size_hint=*/6);
+  ASSERT_TRUE(read.ok()) << read.status();
+  const std::shared_ptr<SnapshotEvents>& events = *read;
   ASSERT_EQ(events->size(), 3u);  // 6 records, 2 per chunk
   EXPECT_EQ(events->records(), 6u);
   EXPECT_TRUE(events->at(0)->snapshot().first());
@@ -38,17 +76,19 @@ TEST(SnapshotEventsTest, ChunksSplitZonesAndRepeatTheirHeader) {
   EXPECT_TRUE(events->complete());
   EXPECT_EQ(events->at(3), nullptr);
 
-  auto empty = make_snapshot_events(store::Snapshot{}, 2);
-  ASSERT_EQ(empty->size(), 1u);
-  EXPECT_TRUE(empty->at(0)->snapshot().first());
-  EXPECT_TRUE(empty->at(0)->snapshot().last());
+  ZonesFeedStore no_zones({}, 2);
+  auto empty = read_snapshot_events(no_zones, 2);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  ASSERT_EQ((*empty)->size(), 1u);
+  EXPECT_TRUE((*empty)->at(0)->snapshot().first());
+  EXPECT_TRUE((*empty)->at(0)->snapshot().last());
 }
 
 TEST(SnapshotEventsTest, ReadFromTheStoreChunkByChunk) {
   testing::TempDir dir;
   auto store = store::Store::open(dir.file("mcns.db"));
   ASSERT_TRUE(store.ok()) << store.status();
-  auto expected = (*store)->read_snapshot();
+  auto expected = testing::read_snapshot(**store);
   ASSERT_TRUE(expected.ok());
   std::size_t records = 0;
   for (const auto& z : expected->zones) records += z.records.size();

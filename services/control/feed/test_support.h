@@ -14,7 +14,10 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "services/control/feed/change_feed.h"
 #include "services/control/feed/feed_store.h"
@@ -124,11 +127,11 @@ class ThreadRecordingStore final : public feed::FeedStore {
     note("changes_after", version, limit);
     return inner_.changes_after(version, limit);
   }
-  Status stream_snapshot(std::uint64_t& version, std::uint64_t& chain, std::uint64_t& total_records,
+  Status stream_snapshot(std::uint64_t& version, std::uint64_t& chain,
                          const std::function<Status(const domain::Zone&)>& on_zone,
                          const std::function<Status(const store::RecordView&)>& on_record) override {
     note("stream_snapshot");
-    return inner_.stream_snapshot(version, chain, total_records, on_zone, on_record);
+    return inner_.stream_snapshot(version, chain, on_zone, on_record);
   }
   StatusOr<std::size_t> compact_change_log(std::size_t keep_last_n) override {
     note("compact_change_log");
@@ -148,5 +151,27 @@ class ThreadRecordingStore final : public feed::FeedStore {
   mutable std::mutex mu_;  // guards calls_
   std::vector<Call> calls_;
 };
+
+// Reads one whole snapshot through `next` (the stream's next message, nullopt when it
+// ended); returns its version and the zone names it carried, and the chunk count in
+// `chunks`. Every message must be a chunk, the first marked first.
+template <typename Next>
+std::pair<std::uint64_t, std::set<std::string>> read_snapshot_stream(Next next, std::size_t* chunks = nullptr) {
+  std::set<std::string> zones;
+  std::uint64_t version = 0;
+  std::size_t n = 0;
+  while (true) {
+    std::optional<mcns::v1::WatchEvent> ev = next();
+    EXPECT_TRUE(ev && ev->has_snapshot()) << (ev ? ev->DebugString() : "nothing");
+    if (!ev || !ev->has_snapshot()) break;
+    EXPECT_EQ(ev->snapshot().first(), n == 0);
+    version = ev->version();
+    for (const auto& z : ev->snapshot().zones()) zones.insert(z.zone().name());
+    ++n;
+    if (ev->snapshot().last()) break;
+  }
+  if (chunks) *chunks = n;
+  return {version, zones};
+}
 
 }  // namespace mcns::control::testing

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "common/base/strings.h"
-#include "services/control/auth/rfc3339.h"
+#include "common/base/time.h"
 
 namespace mcns::control::rest {
 
@@ -103,8 +103,8 @@ ojson zone_json(const domain::Zone& z) {
   j["Expire"] = z.expire;
   j["MinimumTTL"] = z.minimum_ttl;
   j["Serial"] = z.serial;
-  j["CreatedAt"] = auth::format_rfc3339(z.created_at);
-  j["UpdatedAt"] = auth::format_rfc3339(z.updated_at);
+  j["CreatedAt"] = format_rfc3339(z.created_at);
+  j["UpdatedAt"] = format_rfc3339(z.updated_at);
   return j;
 }
 
@@ -116,8 +116,8 @@ ojson record_json(const domain::Record& r) {
   j["Type"] = r.type;
   j["Value"] = r.value;
   j["TTL"] = r.ttl;
-  j["CreatedAt"] = auth::format_rfc3339(r.created_at);
-  j["UpdatedAt"] = auth::format_rfc3339(r.updated_at);
+  j["CreatedAt"] = format_rfc3339(r.created_at);
+  j["UpdatedAt"] = format_rfc3339(r.updated_at);
   return j;
 }
 
@@ -241,7 +241,7 @@ ojson change_json(const domain::Change& c) {
   ojson j;
   j["Version"] = c.version;
   j["Serial"] = c.serial;
-  j["Time"] = auth::format_rfc3339(c.time);
+  j["Time"] = format_rfc3339(c.time);
   j["User"] = c.user;
   j["Via"] = c.via;
   j["Ops"] = std::move(ops);

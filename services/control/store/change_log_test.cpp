@@ -133,7 +133,7 @@ TEST_F(StoreTest, EveryVersionHasAChainValueThatFollowsThePreviousOne) {
     prev = c.chain;
   }
   EXPECT_EQ(*store->chain_at(6), std::nullopt);  // never had it
-  auto snap = store->read_snapshot();
+  auto snap = testing::read_snapshot(*store);
   ASSERT_TRUE(snap.ok());
   EXPECT_EQ(snap->version, 5u);
   EXPECT_EQ(snap->chain, prev);

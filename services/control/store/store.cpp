@@ -383,39 +383,13 @@ Status Store::read(const std::function<Status(ReadTx&)>& fn) {
   return tx.commit();
 }
 
-StatusOr<Snapshot> Store::read_snapshot() {
-  Snapshot snap;
-  MCNS_RETURN_IF_ERROR(read([&](ReadTx& tx) -> Status {
-    MCNS_ASSIGN_OR_RETURN(snap.version, tx.latest_version());
-    MCNS_ASSIGN_OR_RETURN(auto chain, tx.chain_at(snap.version));
-    snap.chain = chain.value_or(0);
-    MCNS_ASSIGN_OR_RETURN(std::vector<Zone> zones, tx.list_zones());
-    std::unordered_map<std::int64_t, std::size_t> index;
-    for (Zone& z : zones) {
-      index.emplace(z.id, snap.zones.size());
-      snap.zones.push_back(ZoneContents{std::move(z), {}});
-    }
-    MCNS_ASSIGN_OR_RETURN(std::vector<Record> records, tx.list_all_records());
-    for (Record& r : records) {
-      auto it = index.find(r.zone_id);
-      if (it == index.end()) continue;  // impossible with foreign keys; never crash on it
-      snap.zones[it->second].records.push_back(std::move(r));
-    }
-    return ok_status();
-  }));
-  return snap;
-}
-
-Status Store::stream_snapshot(std::uint64_t& version, std::uint64_t& chain, std::uint64_t& total_records,
+Status Store::stream_snapshot(std::uint64_t& version, std::uint64_t& chain,
                               const std::function<Status(const Zone&)>& on_zone,
                               const std::function<Status(const RecordView&)>& on_record) {
   return read([&](ReadTx& tx) -> Status {
     MCNS_ASSIGN_OR_RETURN(version, tx.latest_version());
     MCNS_ASSIGN_OR_RETURN(auto at, tx.chain_at(version));
     chain = at.value_or(0);
-    // SQLite keeps no row count: counting a million cold rows first would delay the
-    // first chunk by seconds. The caller has a better hint (the previous snapshot).
-    total_records = 0;
     MCNS_ASSIGN_OR_RETURN(std::vector<Zone> zones, tx.list_zones());
     for (const Zone& zone : zones) {
       MCNS_RETURN_IF_ERROR(on_zone(zone));

@@ -78,11 +78,6 @@ struct HistoryEntry {
   mcns::v1::Change change;
 };
 
-struct ZoneContents {
-  domain::Zone zone;
-  std::vector<domain::Record> records;  // ordered by name, type, value
-};
-
 // One record of a streamed snapshot (Store::stream_snapshot): views into the current
 // row, valid only during the callback.
 struct RecordView {
@@ -91,13 +86,6 @@ struct RecordView {
   std::string_view type;
   std::string_view value;
   std::uint32_t ttl = 0;
-};
-
-// Every zone with all its records, and the change-log version they correspond to.
-struct Snapshot {
-  std::uint64_t version = 0;
-  std::uint64_t chain = 0;  // the chain value of `version`
-  std::vector<ZoneContents> zones;  // ordered by name
 };
 
 // Reads inside one transaction (a consistent view). Not to be kept past the callback.
@@ -225,14 +213,13 @@ class Store {
   // Deletes every change-log row except the last `keep_last_n`; returns how many were
   // deleted. latest_version() is unchanged and versions are never reused.
   StatusOr<std::size_t> compact_change_log(std::size_t keep_last_n);
-  // Every zone with its records, read in one transaction so that `version` is exactly
-  // the version of that data.
-  StatusOr<Snapshot> read_snapshot();
-  // The same data streamed in one read transaction, for large snapshots: `version` and
-  // `chain` and `total_records` (a sizing hint; 0 when unknown) are set first, then for each zone (name order) `on_zone` and
-  // `on_record` for each of its records (name, type, value order). Nothing is copied
-  // beyond what the callbacks keep; a callback's error stops the stream and is returned.
-  Status stream_snapshot(std::uint64_t& version, std::uint64_t& chain, std::uint64_t& total_records,
+  // Every zone with its records, streamed in one read transaction: `version` and
+  // `chain` are set first, then for each zone (name order) `on_zone` and `on_record` for
+  // each of its records (name, type, value order). Nothing is copied beyond what the
+  // callbacks keep; a callback's error stops the stream and is returned. No record count
+  // comes first: SQLite keeps none, and counting a million cold rows would delay the
+  // first chunk by seconds (the feed sizes chunks from the previous snapshot instead).
+  Status stream_snapshot(std::uint64_t& version, std::uint64_t& chain,
                          const std::function<Status(const domain::Zone&)>& on_zone,
                          const std::function<Status(const RecordView&)>& on_record);
 

@@ -28,7 +28,7 @@ using RecordKey = std::tuple<std::string, std::string, std::string, std::string,
 
 std::set<RecordKey> all_records(Store& store) {
   std::set<RecordKey> out;
-  auto snap = store.read_snapshot();
+  auto snap = testing::read_snapshot(store);
   EXPECT_TRUE(snap.ok()) << snap.status();
   if (!snap.ok()) return out;
   for (const auto& z : snap->zones)
@@ -42,7 +42,7 @@ TEST_F(StoreTest, FreshDatabaseHoldsExactlyTheSeed) {
   EXPECT_EQ(*store->schema_version(), kLatestSchema);
   EXPECT_EQ(*store->latest_version(), 0u);
 
-  auto snap = store->read_snapshot();
+  auto snap = testing::read_snapshot(*store);
   ASSERT_TRUE(snap.ok()) << snap.status();
   ASSERT_EQ(snap->zones.size(), 2u);
   for (const auto& z : snap->zones) {
@@ -128,10 +128,10 @@ TEST_F(StoreTest, OlderSchemaUpgradesInPlace) {
   auto store = open_store();
   ASSERT_TRUE(store);
   EXPECT_EQ(*store->schema_version(), kLatestSchema);
-  auto snap = store->read_snapshot();
+  auto snap = testing::read_snapshot(*store);
   ASSERT_TRUE(snap.ok());
   ASSERT_EQ(snap->zones.size(), 2u);
-  const ZoneContents& mcp = snap->zones[0];
+  const testing::ZoneContents& mcp = snap->zones[0];
   EXPECT_EQ(mcp.zone.name, "mcp.metacircular.net");
   EXPECT_EQ(mcp.zone.primary_ns, "ns1.example.");
   EXPECT_EQ(mcp.zone.serial, 5u);
@@ -196,7 +196,7 @@ TEST_F(StoreTest, SnapshotVersionMatchesItsData) {
   int snapshots = 0;
   std::uint64_t last = 0;
   while (!done || snapshots == 0) {
-    auto snap = reader_store->read_snapshot();
+    auto snap = testing::read_snapshot(*reader_store);
     ASSERT_TRUE(snap.ok()) << snap.status();
     // Each version added exactly one record to mcp.metacircular.net (5 seed records).
     ASSERT_EQ(snap->zones[0].zone.name, "mcp.metacircular.net");
@@ -206,7 +206,7 @@ TEST_F(StoreTest, SnapshotVersionMatchesItsData) {
     ++snapshots;
   }
   writer.join();
-  EXPECT_EQ(reader_store->read_snapshot()->version, 150u);
+  EXPECT_EQ(testing::read_snapshot(*reader_store)->version, 150u);
 }
 
 TEST_F(StoreTest, ZoneDeleteCascadesToRecords) {
@@ -218,7 +218,7 @@ TEST_F(StoreTest, ZoneDeleteCascadesToRecords) {
     return tx.delete_zone(zone->id);
   });
   ASSERT_TRUE(v.ok()) << v.status();
-  auto snap = store->read_snapshot();
+  auto snap = testing::read_snapshot(*store);
   ASSERT_EQ(snap->zones.size(), 1u);
   Status s = store->read([](ReadTx& tx) -> Status {
     MCNS_ASSIGN_OR_RETURN(auto records, tx.list_all_records());
@@ -279,7 +279,7 @@ TEST_F(StoreTest, BusyWriterIsUnavailable) {
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.status().code(), StatusCode::kUnavailable) << v.status();
   // Reads go on during the other writer's transaction (WAL).
-  EXPECT_TRUE(store->read_snapshot().ok());
+  EXPECT_TRUE(testing::read_snapshot(*store).ok());
   hold->rollback();
   EXPECT_EQ(dump_file(path_), before);
   EXPECT_TRUE(add_host(*store, "mcp.metacircular.net", 1).ok());
