@@ -7,6 +7,7 @@
 #include "common/base/strings.h"
 #include "common/dns/name.h"
 #include "common/dns/rr_type.h"
+#include "common/zone/draft_for_test.h"
 #include "common/zone/record_rules.h"
 
 namespace mcns::zone {
@@ -14,18 +15,11 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-ZoneSoa test_soa() {
-  SoaParams p;
-  p.primary_ns = "ns.example.com.";
-  p.admin = "hostmaster.example.com.";
-  return *soa_from_params(p);
-}
+using testing::add;
+using testing::test_soa;
+using testing::zone_of;
 
-void add(ZoneDraft& d, const char* owner, std::uint16_t type, const Bytes& rdata, bool add = true) {
-  ASSERT_TRUE(d.add_op(*d.owner_from_text(owner), type, 300, rdata, add).ok());
-}
-
-ZonePtr make(const ZoneDraft& d) { return std::make_shared<const Zone>(d.name, d.apex, d.soa, build_full(d)); }
+ZonePtr make(const ZoneDraft& d) { return zone_of(d, build_full(d)); }
 
 NodeRef find(const Zone& z, const char* absolute) {
   Bytes w = dns::name_to_wire(absolute);

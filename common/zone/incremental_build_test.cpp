@@ -8,6 +8,7 @@
 #include "common/dns/name.h"
 #include "common/dns/rr_type.h"
 #include "common/zone/full_build.h"
+#include "common/zone/draft_for_test.h"
 #include "common/zone/record_rules.h"
 #include "common/zone/zone_text_for_test.h"
 
@@ -16,20 +17,9 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-ZoneSoa test_soa() {
-  SoaParams p;
-  p.primary_ns = "ns.example.com.";
-  p.admin = "hostmaster.example.com.";
-  return *soa_from_params(p);
-}
-
-void add(ZoneDraft& d, const std::string& owner, std::uint16_t type, const Bytes& rdata, bool add = true) {
-  ASSERT_TRUE(d.add_op(*d.owner_from_text(owner), type, 300, rdata, add).ok());
-}
-
-ZonePtr zone_of(const ZoneDraft& d, ZoneContent content) {
-  return std::make_shared<const Zone>(d.name, d.apex, d.soa, std::move(content));
-}
+using testing::add;
+using testing::test_soa;
+using testing::zone_of;
 
 ZonePtr big_base() {
   ZoneDraft d = ZoneDraft::for_new_zone("example.com", test_soa());

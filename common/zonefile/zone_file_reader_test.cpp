@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "common/base/strings.h"
+#include "common/zonefile/sample_zone_for_test.h"
 
 namespace mcns::zonefile {
 namespace {
@@ -39,85 +40,57 @@ StatusOr<ZoneFile> read(std::string_view text, std::string zone = "") {
 
 struct TtlCase {
   const char* name;
-  const char* text;
+  std::string text;
   std::vector<Row> want;  // in file order, the SOA first
 };
 
+constexpr std::string_view kSoa = "example.com. IN SOA ns.example.com. h.example.com. 1 3600 600 86400 120\n";
+// a and c take the default, b has its own TTL (500).
+constexpr std::string_view kAbc = "a IN A 192.0.2.1\nb 500 IN A 192.0.2.2\nc IN A 192.0.2.3\n";
+// The rows of an SOA followed by kAbc.
+std::vector<Row> soa_abc(std::uint32_t soa, std::uint32_t a, std::uint32_t c) {
+  return {{"example.com.", soa, "SOA"}, {"a.example.com.", a, "A"}, {"b.example.com.", 500, "A"}, {"c.example.com.", c, "A"}};
+}
+
+// A case: `head` then the NS and its address without a TTL; `want` the rows of `head`
+// (the SOA first), to which the last two are added with `tail_ttl`.
+TtlCase ttl_case(const char* name, std::string head, std::vector<Row> want, std::uint32_t tail_ttl) {
+  want.emplace_back("example.com.", tail_ttl, "NS");
+  want.emplace_back("ns.example.com.", tail_ttl, "A");
+  return {name, str_cat(head, "@ IN NS ns.example.com.\nns.example.com. IN A 192.0.2.53\n"), std::move(want)};
+}
+
 const std::vector<TtlCase>& ttl_cases() {
   static const std::vector<TtlCase> cases = {
-      {"soa_minimum_becomes_the_default",
-       // named: "no TTL specified; using SOA MINTTL instead"; the minimum (120) then
-       // stays the default even after an explicit TTL, as a $TTL would.
-       "example.com. IN SOA ns.example.com. h.example.com. 1 3600 600 86400 120\n"
-       "a IN A 192.0.2.1\n"
-       "b 500 IN A 192.0.2.2\n"
-       "c IN A 192.0.2.3\n"
-       "@ IN NS ns.example.com.\n"
-       "ns.example.com. IN A 192.0.2.53\n",
-       {{"example.com.", 120, "SOA"},
-        {"a.example.com.", 120, "A"},
-        {"b.example.com.", 500, "A"},
-        {"c.example.com.", 120, "A"},
-        {"example.com.", 120, "NS"},
-        {"ns.example.com.", 120, "A"}}},
-      {"dollar_ttl",
-       "$TTL 700\n"
-       "example.com. IN SOA ns.example.com. h.example.com. 1 3600 600 86400 120\n"
-       "a IN A 192.0.2.1\n"
-       "b 500 IN A 192.0.2.2\n"
-       "c IN A 192.0.2.3\n"
-       "@ IN NS ns.example.com.\n"
-       "ns.example.com. IN A 192.0.2.53\n",
-       {{"example.com.", 700, "SOA"},
-        {"a.example.com.", 700, "A"},
-        {"b.example.com.", 500, "A"},
-        {"c.example.com.", 700, "A"},
-        {"example.com.", 700, "NS"},
-        {"ns.example.com.", 700, "A"}}},
-      {"rfc1035_last_explicit_ttl",
-       // named: "using RFC1035 TTL semantics".
-       "example.com. 900 IN SOA ns.example.com. h.example.com. 1 3600 600 86400 120\n"
-       "a IN A 192.0.2.1\n"
-       "b 500 IN A 192.0.2.2\n"
-       "c IN A 192.0.2.3\n"
-       "@ IN NS ns.example.com.\n"
-       "ns.example.com. IN A 192.0.2.53\n",
-       {{"example.com.", 900, "SOA"},
-        {"a.example.com.", 900, "A"},
-        {"b.example.com.", 500, "A"},
-        {"c.example.com.", 500, "A"},
-        {"example.com.", 500, "NS"},
-        {"ns.example.com.", 500, "A"}}},
-      {"dollar_ttl_mid_file",
-       "example.com. IN SOA ns.example.com. h.example.com. 1 3600 600 86400 120\n"
-       "a IN A 192.0.2.1\n"
-       "b 500 IN A 192.0.2.2\n"
-       "$TTL 800\n"
-       "c IN A 192.0.2.3\n"
-       "d 40 IN A 192.0.2.4\n"
-       "e IN A 192.0.2.5\n"
-       "@ IN NS ns.example.com.\n"
-       "ns.example.com. IN A 192.0.2.53\n",
-       {{"example.com.", 120, "SOA"},
-        {"a.example.com.", 120, "A"},
-        {"b.example.com.", 500, "A"},
-        {"c.example.com.", 800, "A"},
-        {"d.example.com.", 40, "A"},
-        {"e.example.com.", 800, "A"},
-        {"example.com.", 800, "NS"},
-        {"ns.example.com.", 800, "A"}}},
-      {"soa_after_an_explicit_ttl",
-       // The SOA takes the TTL before it; its minimum is not used.
-       "a.example.com. 50 IN A 192.0.2.1\n"
-       "example.com. IN SOA ns.example.com. h.example.com. 1 3600 600 86400 120\n"
-       "b.example.com. IN A 192.0.2.2\n"
-       "@ IN NS ns.example.com.\n"
-       "ns.example.com. IN A 192.0.2.53\n",
-       {{"example.com.", 50, "SOA"},
-        {"a.example.com.", 50, "A"},
-        {"b.example.com.", 50, "A"},
-        {"example.com.", 50, "NS"},
-        {"ns.example.com.", 50, "A"}}},
+      // named: "no TTL specified; using SOA MINTTL instead"; the minimum (120) then
+      // stays the default even after an explicit TTL, as a $TTL would.
+      ttl_case("soa_minimum_becomes_the_default", str_cat(kSoa, kAbc),
+               soa_abc(120, 120, 120), 120),
+      ttl_case("dollar_ttl", str_cat("$TTL 700\n", kSoa, kAbc), soa_abc(700, 700, 700),
+               700),
+      // named: "using RFC1035 TTL semantics".
+      ttl_case("rfc1035_last_explicit_ttl",
+               str_cat("example.com. 900 IN SOA ns.example.com. h.example.com. 1 3600 600 86400 120\n", kAbc),
+               soa_abc(900, 900, 500), 500),
+      ttl_case("dollar_ttl_mid_file",
+               str_cat(kSoa,
+                       "a IN A 192.0.2.1\n"
+                       "b 500 IN A 192.0.2.2\n"
+                       "$TTL 800\n"
+                       "c IN A 192.0.2.3\n"
+                       "d 40 IN A 192.0.2.4\n"
+                       "e IN A 192.0.2.5\n"),
+               {{"example.com.", 120, "SOA"},
+                {"a.example.com.", 120, "A"},
+                {"b.example.com.", 500, "A"},
+                {"c.example.com.", 800, "A"},
+                {"d.example.com.", 40, "A"},
+                {"e.example.com.", 800, "A"}},
+               800),
+      // The SOA takes the TTL before it; its minimum is not used.
+      ttl_case("soa_after_an_explicit_ttl",
+               str_cat("a.example.com. 50 IN A 192.0.2.1\n", kSoa, "b.example.com. IN A 192.0.2.2\n"),
+               {{"example.com.", 50, "SOA"}, {"a.example.com.", 50, "A"}, {"b.example.com.", 50, "A"}}, 50),
   };
   return cases;
 }
@@ -202,33 +175,12 @@ TEST(ZoneFileReaderTest, TtlDefaultsMatchNamedCheckzone) {
 
 // ---- reading
 
-constexpr const char* kZone = R"(; example zone
-$ORIGIN example.com.
-$TTL 3600
-@       IN SOA ns1.example.com. Admin.Example.com. (
-                2024010105 ; serial
-                7200       ; refresh
-                900        ; retry
-                1209600    ; expire
-                60 )       ; minimum
-        IN NS  ns1
-ns1     IN A   192.0.2.1
-WWW  300 IN A  192.0.2.10
-www     IN AAAA 2001:DB8::10
-alias   IN CNAME www
-@       IN MX  10 mail.example.com.
-txt     IN TXT "hello world" "second"
-
-*.dev   IN A   192.0.2.20
-$ORIGIN sub
-host    IN A   192.0.2.30
-; trailing comment
-)";
+using testing::kSampleZone;
 
 TEST(ZoneFileReaderTest, ReadsARealisticFile) {
   ReadOptions o;
   o.with_text = true;
-  auto z = read_zone_text(kZone, o);
+  auto z = read_zone_text(kSampleZone, o);
   ASSERT_TRUE(z.ok()) << z.status();
   EXPECT_EQ(z->zone, "example.com");
   EXPECT_EQ(z->soa.primary_ns, "ns1.example.com.");
@@ -260,7 +212,7 @@ TEST(ZoneFileReaderTest, ReadsARealisticFile) {
 }
 
 TEST(ZoneFileReaderTest, WithoutTextOnlyWire) {
-  auto z = read(kZone);
+  auto z = read(kSampleZone);
   ASSERT_TRUE(z.ok()) << z.status();
   for (const Record& r : z->records) EXPECT_TRUE(r.fields.empty());
 }
@@ -335,7 +287,7 @@ TEST(ZoneFileReaderTest, AHandlerStopsTheRead) {
     ++records;
     return already_exists("stop here");
   };
-  Status st = read_zone_file(kZone, {}, h);
+  Status st = read_zone_file(kSampleZone, {}, h);
   EXPECT_EQ(st.code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(st.message(), "stop here");
   EXPECT_EQ(records, 1);

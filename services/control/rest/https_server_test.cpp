@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <optional>
+#include <functional>
 #include <future>
 #include <thread>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "common/base/strings.h"
 #include "tests/integration/harness/pki.h"
 #include "tests/integration/harness/rest_client.h"
+#include "tests/integration/harness/tcp_probe.h"
 
 namespace mcns::control::rest {
 namespace {
@@ -38,6 +40,38 @@ bool eventually(Pred pred, milliseconds timeout = seconds(10)) {
   }
   return pred();
 }
+
+// Holds the requests for one target (every request when `target` is empty) inside the
+// handler until release(), so a test can keep a worker and its connection busy; every
+// request, held or not, is then answered by `answer`.
+class HeldRequests {
+ public:
+  HeldRequests(std::string target, Handler answer)
+      : target_(std::move(target)), answer_(std::move(answer)), released_(release_.get_future().share()) {}
+  Handler handler() {
+    return [this](const Request& r) {
+      if (target_.empty() || r.target == target_) {
+        entered_.set_value();
+        released_.wait();
+      }
+      return answer_(r);
+    };
+  }
+  // Runs `send` (one request to the held target) on another thread and returns once the
+  // handler holds it; the future is its reply, after release().
+  std::future<test::RestReply> send_held(std::function<test::RestReply()> send) {
+    auto reply = std::async(std::launch::async, std::move(send));
+    entered_.get_future().wait();
+    return reply;
+  }
+  void release() { release_.set_value(); }
+
+ private:
+  const std::string target_;
+  const Handler answer_;
+  std::promise<void> entered_, release_;
+  std::shared_future<void> released_;
+};
 
 class HttpsServerTest : public ::testing::Test {
  protected:
@@ -149,24 +183,16 @@ TEST_F(HttpsServerTest, ARequestThatStallsIsCutOffAtTheReadTimeout) {
 }
 
 TEST_F(HttpsServerTest, DrainLetsARequestInFlightFinish) {
-  std::promise<void> entered, release;
-  auto released = release.get_future().share();
-  start([&](const Request& r) {
-    if (r.target == "/slow") {
-      entered.set_value();
-      released.wait();
-    }
-    return echo(r);
-  });
+  HeldRequests held("/slow", echo);
+  start(held.handler());
   auto idle = client();
   ASSERT_EQ(idle.send("GET", "/fast").status, 200);  // a kept-alive, idle connection
 
-  std::future<test::RestReply> slow = std::async(std::launch::async, [&] { return client().send("GET", "/slow"); });
-  entered.get_future().wait();
+  std::future<test::RestReply> slow = held.send_held([&] { return client().send("GET", "/slow"); });
   std::future<bool> drained = std::async(std::launch::async, [&] { return server_->drain(seconds(10)); });
   EXPECT_TRUE(eventually([&] { return server_->connections() == 1; })) << "the idle connection is closed at once";
   EXPECT_EQ(drained.wait_for(milliseconds(0)), std::future_status::timeout) << "drain waits for the request";
-  release.set_value();
+  held.release();
   auto reply = slow.get();
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.headers["connection"], "close");
@@ -232,36 +258,8 @@ namespace {
 
 using namespace std::chrono;
 
-// A plain TCP connection from `source` (a 127.0.0.0/8 address); -1 on failure.
-int connect_from(const char* source, std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in from{};
-  from.sin_family = AF_INET;
-  ::inet_pton(AF_INET, source, &from.sin_addr);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
-      ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// Waits for the server to close `fd` without sending anything (EOF or reset); how long
-// that took, or nullopt when the connection was still open at `timeout`, or when the
-// server sent bytes.
-std::optional<milliseconds> closed_silently(int fd, milliseconds timeout) {
-  auto start = steady_clock::now();
-  pollfd p{fd, POLLIN, 0};
-  if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return std::nullopt;
-  char byte;
-  ssize_t n = ::recv(fd, &byte, 1, 0);
-  if (n > 0) return std::nullopt;
-  return duration_cast<milliseconds>(steady_clock::now() - start);
-}
+using test::closed_silently;
+using test::connect_from;
 
 struct Fds {
   std::vector<int> fds;
@@ -302,22 +300,12 @@ TEST_F(HttpsServerAbuseTest, AnAddressOverItsCapIsClosedBeforeTls) {
 }
 
 TEST_F(HttpsServerAbuseTest, AtTheCapTheLongestIdleConnectionMakesRoom) {
-  std::promise<void> entered, release;
-  auto released = release.get_future().share();
+  HeldRequests held("/slow", ok);
   HttpsServerOptions o;
   o.max_connections = 3;
-  start(
-      [&](const Request& r) {
-        if (r.target == "/slow") {
-          entered.set_value();
-          released.wait();
-        }
-        return Response(200, "{}");
-      },
-      o);
+  start(held.handler(), o);
   // One connection busy with a request; two idle ones (no TLS yet), the older first.
-  std::future<test::RestReply> slow = std::async(std::launch::async, [&] { return client().send("GET", "/slow"); });
-  entered.get_future().wait();
+  std::future<test::RestReply> slow = held.send_held([&] { return client().send("GET", "/slow"); });
   Fds idle;
   idle.fds.push_back(connect_from("127.0.0.2", server_->port()));
   ASSERT_TRUE(eventually([&] { return server_->connections() == 2; }));
@@ -327,28 +315,20 @@ TEST_F(HttpsServerAbuseTest, AtTheCapTheLongestIdleConnectionMakesRoom) {
   // A fourth client is served; the longest idle connection was closed for it.
   EXPECT_EQ(client().send("GET", "/").status, 200);
   EXPECT_TRUE(closed_silently(idle.fds[0], seconds(3)).has_value()) << "the oldest idle connection is closed";
-  release.set_value();
+  held.release();
   EXPECT_EQ(slow.get().status, 200) << "the busy connection is never chosen";
 }
 
 TEST_F(HttpsServerAbuseTest, AtTheCapWithNothingIdleNewConnectionsAreRefused) {
-  std::promise<void> entered, release;
-  auto released = release.get_future().share();
+  HeldRequests held("", ok);
   HttpsServerOptions o;
   o.max_connections = 1;
-  start(
-      [&](const Request&) {
-        entered.set_value();
-        released.wait();
-        return Response(200, "{}");
-      },
-      o);
-  std::future<test::RestReply> busy = std::async(std::launch::async, [&] { return client().send("GET", "/"); });
-  entered.get_future().wait();
+  start(held.handler(), o);
+  std::future<test::RestReply> busy = held.send_held([&] { return client().send("GET", "/"); });
   Fds refused;
   refused.fds.push_back(connect_from("127.0.0.2", server_->port()));
   EXPECT_TRUE(closed_silently(refused.fds[0], seconds(3)).has_value());
-  release.set_value();
+  held.release();
   EXPECT_EQ(busy.get().status, 200);
 }
 
@@ -366,8 +346,7 @@ TEST_F(HttpsServerAbuseTest, TheTlsHandshakeHasItsOwnDeadline) {
 }
 
 TEST_F(HttpsServerAbuseTest, AFullHandlerQueueIs503AtOnce) {
-  std::promise<void> entered, release;
-  auto released = release.get_future().share();
+  HeldRequests held("/slow", ok);
   HttpsServerOptions o;
   o.worker_threads = 1;
   o.handler_queue_limit = 0;  // one request at a time, none waiting
@@ -375,17 +354,8 @@ TEST_F(HttpsServerAbuseTest, AFullHandlerQueueIs503AtOnce) {
   o.on_protocol_error = [&](int status) {
     if (status == 503) ++busy_answers;
   };
-  start(
-      [&](const Request& r) {
-        if (r.target == "/slow") {
-          entered.set_value();
-          released.wait();
-        }
-        return Response(200, "{}");
-      },
-      o);
-  std::future<test::RestReply> slow = std::async(std::launch::async, [&] { return client().send("GET", "/slow"); });
-  entered.get_future().wait();
+  start(held.handler(), o);
+  std::future<test::RestReply> slow = held.send_held([&] { return client().send("GET", "/slow"); });
   auto c = client();
   auto started = steady_clock::now();
   auto refused = c.send("GET", "/");
@@ -393,7 +363,7 @@ TEST_F(HttpsServerAbuseTest, AFullHandlerQueueIs503AtOnce) {
   EXPECT_EQ(refused.body, R"({"error":"server busy"})");
   EXPECT_LT(steady_clock::now() - started, seconds(2)) << "not queued behind the slow request";
   EXPECT_EQ(busy_answers, 1);
-  release.set_value();
+  held.release();
   EXPECT_EQ(slow.get().status, 200);
   EXPECT_EQ(c.send("GET", "/").status, 200) << "the same connection is served once a worker is free";
 }

@@ -1,7 +1,7 @@
 // libFuzzer target for the whole query path: parse -> look up -> encode. Built with
-// clang when MCNS_FUZZ is ON (preset `fuzz`); the same entry point is linked into
-// query_fuzz_replay_test.cpp, which replays testdata/fuzz_corpus/ in the normal test
-// suite with any compiler.
+// clang when MCNS_FUZZ is ON (preset `fuzz`); mcns_fuzz_target links the same entry
+// point into frontend_query_fuzz_replay, which replays testdata/fuzz_corpus/ in the
+// normal test suite with any compiler.
 //
 // Input: byte 0 chooses transport, forwarding, readiness and the output buffer size;
 // the rest is the DNS message. Checked invariants: no crash or sanitizer report, the

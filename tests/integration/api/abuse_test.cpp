@@ -32,9 +32,10 @@
 #include <vector>
 
 #include "common/base/strings.h"
-#include "services/control/auth/sha256.h"
 #include "tests/integration/api/api_client.h"
+#include "tests/integration/harness/tcp_probe.h"
 #include "tests/integration/harness/control_process.h"
+#include "tests/integration/harness/local_tokens.h"
 #include "tests/integration/harness/pki.h"
 #include "tests/integration/harness/rest_client.h"
 #include "tests/integration/harness/temp_dir.h"
@@ -54,14 +55,7 @@ const bool kSigpipeIgnored = [] { return std::signal(SIGPIPE, SIG_IGN) != SIG_ER
 // ---- the control under test ----
 
 // Local-token mode: no MCIAS in the way, so latency measured is the control's own.
-ControlOptions local_mode(const TempDir& dir) {
-  ControlOptions o;
-  o.auth_mode = "local";
-  o.local_tokens_file =
-      dir.write("tokens.toml", str_cat("[[token]]\nsha256 = \"", control::auth::sha256_hex(kAdminToken),
-                                       "\"\nusername = \"admin\"\nroles = [\"admin\"]\naccount = \"human\"\n"));
-  return o;
-}
+ControlOptions local_mode(const TempDir& dir) { return local_token_options(dir, admin_token_entry(kAdminToken)); }
 
 // Raises this process' soft descriptor limit (children inherit it); false when the hard
 // limit does not allow `wanted`.
@@ -117,39 +111,12 @@ FdCensus fd_census(pid_t pid) {
 // ---- raw clients ----
 
 // A TCP connection from `source` (a 127.0.0.0/8 address) to 127.0.0.1:port; -1 on failure.
-int connect_from(const std::string& source, std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in from{};
-  from.sin_family = AF_INET;
-  ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{10, 0};  // no test blocks forever on a server that stopped answering
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
-      ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
+// No test blocks forever on a server that stopped answering.
+int connect_client(const std::string& source, std::uint16_t port) {
+  return connect_from(source, port, std::chrono::seconds(10));
 }
 
 std::string client_address(int index) { return str_cat("127.0.0.", index); }
-
-// Waits until the server closes `fd` without having sent a byte (EOF or reset). How long
-// that took; nullopt when the connection was still open at `timeout` or data came.
-std::optional<milliseconds> closed_silently(int fd, milliseconds timeout) {
-  auto start = steady_clock::now();
-  pollfd p{fd, POLLIN, 0};
-  if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return std::nullopt;
-  char byte;
-  if (::recv(fd, &byte, 1, MSG_DONTWAIT) > 0) return std::nullopt;
-  return duration_cast<milliseconds>(steady_clock::now() - start);
-}
 
 // A TLS 1.3 client context that does not verify (the floods measure the server's cost,
 // not ours; the probes use RestClient, which verifies).
@@ -241,7 +208,7 @@ TEST(AbuseTest, IdleAndHandshakeFloodsDoNotLockOutClients) {
     for (int t = 0; t < kOpeners; ++t) {
       openers.emplace_back([&, t] {
         for (int i = t; i < kIdle; i += kOpeners) {
-          int fd = connect_from(client_address(2 + i % kIdleAddresses), control->rest_port());
+          int fd = connect_client(client_address(2 + i % kIdleAddresses), control->rest_port());
           if (fd < 0) continue;
           SSL* ssl = tls.handshake(fd);
           idle.add(fd, ssl);
@@ -276,7 +243,7 @@ TEST(AbuseTest, IdleAndHandshakeFloodsDoNotLockOutClients) {
     flood.emplace_back([&, t] {
       auto next = steady_clock::now();
       for (int i = 0; flooding; ++i) {
-        int fd = connect_from(client_address(61 + (i * kFloodThreads + t) % 20), control->rest_port());
+        int fd = connect_client(client_address(61 + (i * kFloodThreads + t) % 20), control->rest_port());
         if (fd >= 0) {
           if (SSL* ssl = tls.handshake(fd)) {
             ++flood_ok;
@@ -335,7 +302,7 @@ TEST(AbuseTest, RunningOutOfDescriptorsDoesNotSpin) {
     std::deque<int> open;
     auto next = steady_clock::now();
     for (int i = 0; connecting; ++i) {
-      int fd = connect_from(client_address(2 + i % 10), control->rest_port());
+      int fd = connect_client(client_address(2 + i % 10), control->rest_port());
       if (fd >= 0) {
         open.push_back(fd);
         ++connects;
@@ -389,18 +356,18 @@ TEST(AbuseTest, AnAddressOverItsCapIsClosedBeforeTlsAndSilentClientsTimeOut) {
   Held held;
   auto connected_at = steady_clock::now();
   for (int i = 0; i < 64; ++i) {
-    int fd = connect_from(crowded, control->rest_port());
+    int fd = connect_client(crowded, control->rest_port());
     ASSERT_GE(fd, 0);
     held.add(fd, nullptr);
   }
   // The 65th from the same address: closed without a byte, before any TLS.
-  int extra = connect_from(crowded, control->rest_port());
+  int extra = connect_client(crowded, control->rest_port());
   ASSERT_GE(extra, 0);
   held.add(extra, nullptr);
   EXPECT_TRUE(closed_silently(extra, seconds(3)).has_value()) << "the connection over the cap stayed open";
   // A TLS client there fails its handshake at once (end of file, no server hello).
   TlsClientContext tls;
-  int tls_fd = connect_from(crowded, control->rest_port());
+  int tls_fd = connect_client(crowded, control->rest_port());
   ASSERT_GE(tls_fd, 0);
   held.add(tls_fd, nullptr);
   auto tried = steady_clock::now();
@@ -409,7 +376,7 @@ TEST(AbuseTest, AnAddressOverItsCapIsClosedBeforeTlsAndSilentClientsTimeOut) {
   EXPECT_FALSE(closed_silently(held.connections[0].fd, milliseconds(0)).has_value()) << "the first 64 stay";
 
   // Another address is served normally.
-  int other = connect_from(client_address(3), control->rest_port());
+  int other = connect_client(client_address(3), control->rest_port());
   ASSERT_GE(other, 0);
   SSL* ssl = tls.handshake(other);
   held.add(other, ssl);

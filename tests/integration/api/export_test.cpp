@@ -17,22 +17,12 @@
 #include "tests/integration/api/api_fixture.h"
 #include "tests/integration/harness/grpc_client.h"
 #include "tests/integration/harness/rest_client.h"
+#include "tests/integration/harness/run_command.h"
 
 namespace mcns::test {
 namespace {
 
 constexpr char kExportZone[] = "export.example";
-
-std::string run(const std::string& command, int* status = nullptr) {
-  std::string out;
-  FILE* p = ::popen(str_cat(command, " 2>&1").c_str(), "r");
-  char buf[4096];
-  std::size_t n;
-  while (p && (n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int rc = p ? ::pclose(p) : -1;
-  if (status) *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  return out;
-}
 
 using RecordKey = std::tuple<std::string, std::string, std::string, std::int64_t>;
 std::set<RecordKey> record_set(RestClient& rest, const std::string& token) {
@@ -90,21 +80,20 @@ TEST_F(ExportTest, RestGrpcAndTheCommandExportOneFileThatImportsBackAndPassesBot
   mcns::v1::ExportZoneResponse res;
   ASSERT_TRUE(stub->ExportZone(ctx.get(), req, &res).ok());
   EXPECT_EQ(res.zone_file(), text);
-  int status = -1;
-  auto cli = run(str_cat(binary_path("mcns-control"), " export --config ", control_->config_path(), " --zone ",
-                         kExportZone), &status);
-  EXPECT_EQ(status, 0) << cli;
-  EXPECT_NE(cli.find(text), std::string::npos) << cli;
+  auto cli = run_command(str_cat(binary_path("mcns-control"), " export --config ", control_->config_path(), " --zone ",
+                                 kExportZone));
+  EXPECT_EQ(cli.code, 0) << cli.output;
+  EXPECT_NE(cli.output.find(text), std::string::npos) << cli.output;
   // Unknown zone: 404 / NOT_FOUND; no token: 401.
   EXPECT_EQ(rest.get("/v1/zones/nope.example/export", "tok-user").status, 404);
   EXPECT_EQ(rest.get(str_cat("/v1/zones/", kExportZone, "/export")).status, 401);
 
   // Both checkers accept the file.
   std::string file = dir_.write("export.zone", text);
-  auto kz = run(str_cat("kzonecheck -o ", kExportZone, " ", file), &status);
-  EXPECT_EQ(status, 0) << kz;
-  auto nc = run(str_cat("named-checkzone -i local ", kExportZone, " ", file), &status);
-  EXPECT_EQ(status, 0) << nc;
+  auto kz = run_command(str_cat("kzonecheck -o ", kExportZone, " ", file));
+  EXPECT_EQ(kz.code, 0) << kz.output;
+  auto nc = run_command(str_cat("named-checkzone -i local ", kExportZone, " ", file));
+  EXPECT_EQ(nc.code, 0) << nc.output;
 
   // Imported into an empty control: the same records.
   TempDir other;
@@ -112,9 +101,9 @@ TEST_F(ExportTest, RestGrpcAndTheCommandExportOneFileThatImportsBackAndPassesBot
   o.mcias_url = mcias_.url();
   auto fresh = ControlProcess::start(other, o);
   ASSERT_TRUE(fresh);
-  auto imported = run(str_cat(binary_path("mcns-control"), " import --config ", fresh->config_path(), " --zone ",
-                              kExportZone, " ", file), &status);
-  ASSERT_EQ(status, 0) << imported;
+  auto imported = run_command(str_cat(binary_path("mcns-control"), " import --config ", fresh->config_path(),
+                                      " --zone ", kExportZone, " ", file));
+  ASSERT_EQ(imported.code, 0) << imported.output;
   RestClient fresh_rest(fresh->rest_url(), test_pki().ca_cert);
   auto original = record_set(rest, kAdminToken);
   EXPECT_EQ(original.size(), records.size() + 1);  // + the NS a new zone starts with

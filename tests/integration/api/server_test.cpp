@@ -8,9 +8,9 @@
 #include <cstdlib>
 
 #include "common/base/strings.h"
-#include "services/control/auth/sha256.h"
 #include "tests/integration/api/api_fixture.h"
 #include "tests/integration/harness/grpc_client.h"
+#include "tests/integration/harness/local_tokens.h"
 #include "tests/integration/harness/rest_client.h"
 
 namespace mcns::test {
@@ -90,12 +90,6 @@ TEST_F(ServerTest, ReflectionListsTheServices) {
   cq.Shutdown();
   while (cq.Next(&tag, &ok)) {
   }
-}
-
-std::string token_entry(const std::string& token, const std::string& user, const std::string& roles,
-                        const std::string& account) {
-  return str_cat("[[token]]\nsha256 = \"", control::auth::sha256_hex(token), "\"\nusername = \"", user,
-                 "\"\nroles = ", roles, "\naccount = \"", account, "\"\n");
 }
 
 TEST(LocalModeTest, TokensFromTheFileAndSighupReload) {

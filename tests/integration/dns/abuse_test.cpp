@@ -20,6 +20,7 @@
 
 #include "common/base/strings.h"
 #include "tests/integration/dns/dns_process.h"
+#include "tests/integration/harness/tcp_probe.h"
 #include "tests/integration/dns/dns_tools.h"
 #include "tests/integration/dns/test_zones.h"
 
@@ -42,21 +43,7 @@ Bytes a_query(std::uint16_t id, const std::string& name) {
 // A TCP connection from `source` (an address of 127.0.0.0/8) to 127.0.0.1:port.
 class Conn {
  public:
-  Conn(const std::string& source, std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in from{};
-    from.sin_family = AF_INET;
-    ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
-        ::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
+  Conn(const std::string& source, std::uint16_t port) : fd_(connect_from(source, port)) {}
   ~Conn() {
     if (fd_ >= 0) ::close(fd_);
   }

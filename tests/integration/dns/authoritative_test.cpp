@@ -7,6 +7,7 @@
 #include "services/dns-frontend/forward/forward_test_util.h"
 #include "tests/integration/dns/dns_process.h"
 #include "tests/integration/dns/dns_tools.h"
+#include "tests/integration/dns/suite_process.h"
 #include "tests/integration/dns/test_zones.h"
 
 namespace mcns::test::dns {
@@ -17,26 +18,17 @@ namespace fw = frontend::forward::testing;
 class Authoritative : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new ScratchDir();
-    DnsOptions o;
-    o.zone_files = {dir_->write("example.zone", example_zone()), dir_->write("svc.zone", svc_zone())};
-    dns_ = DnsProcess::start(*dir_, o).release();
-    ASSERT_NE(dns_, nullptr);
+    suite_.start([](ScratchDir& dir) {
+      DnsOptions o;
+      o.zone_files = {dir.write("example.zone", example_zone()), dir.write("svc.zone", svc_zone())};
+      return o;
+    });
   }
-  static void TearDownTestSuite() {
-    if (dns_) {
-      EXPECT_EQ(dns_->stop(), 0);
-    }
-    delete dns_;
-    delete dir_;
-  }
-  std::uint16_t port() const { return dns_->dns_port(); }
+  static void TearDownTestSuite() { suite_.stop(); }
+  std::uint16_t port() const { return suite_.process().dns_port(); }
 
-  static ScratchDir* dir_;
-  static DnsProcess* dns_;
+  static inline SuiteProcess suite_;
 };
-ScratchDir* Authoritative::dir_ = nullptr;
-DnsProcess* Authoritative::dns_ = nullptr;
 
 TEST_F(Authoritative, AnswersOverUdpAndTcpWithKdigAndDig) {
   EXPECT_EQ(kdig(port(), "+short www.example.com A"), "192.0.2.10\n");

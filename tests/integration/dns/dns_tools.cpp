@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "common/base/strings.h"
+#include "tests/integration/harness/run_command.h"
 
 namespace mcns::test::dns {
 
@@ -32,16 +33,7 @@ bool wait_readable(int fd, int timeout_ms) {
 
 }  // namespace
 
-std::string shell(const std::string& command) {
-  std::string out;
-  FILE* f = ::popen((command + " 2>&1").c_str(), "r");
-  if (!f) return out;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) out.append(buf.data(), n);
-  ::pclose(f);
-  return out;
-}
+std::string shell(const std::string& command) { return run_command(command).output; }
 
 std::string kdig(std::uint16_t port, const std::string& args) {
   return shell(str_cat("kdig @127.0.0.1 -p ", port, " +time=2 +retry=0 ", args));

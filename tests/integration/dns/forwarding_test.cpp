@@ -9,6 +9,7 @@
 #include "services/dns-frontend/forward/forward_test_util.h"
 #include "tests/integration/dns/dns_process.h"
 #include "tests/integration/dns/dns_tools.h"
+#include "tests/integration/dns/suite_process.h"
 #include "tests/integration/dns/test_zones.h"
 
 namespace mcns::test::dns {
@@ -51,36 +52,29 @@ class Forwarding : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     upstream_ = new FakeUpstream(upstream_script);
-    dir_ = new ScratchDir();
-    DnsOptions o;
-    o.zone_files = {dir_->write("example.zone", example_zone())};
-    o.upstreams = {upstream_->address()};
-    o.allow = {"127.0.0.1/32"};  // 127.0.0.2 is outside
-    dns_ = DnsProcess::start(*dir_, o).release();
-    ASSERT_NE(dns_, nullptr);
+    suite_.start([](ScratchDir& dir) {
+      DnsOptions o;
+      o.zone_files = {dir.write("example.zone", example_zone())};
+      o.upstreams = {upstream_->address()};
+      o.allow = {"127.0.0.1/32"};  // 127.0.0.2 is outside
+      return o;
+    });
   }
   static void TearDownTestSuite() {
-    if (dns_) {
-      EXPECT_EQ(dns_->stop(), 0);
-    }
-    delete dns_;
-    delete dir_;
+    suite_.stop();
     delete upstream_;
   }
-  std::uint16_t port() const { return dns_->dns_port(); }
+  std::uint16_t port() const { return suite_.process().dns_port(); }
   static double metric(const std::string& series) {
-    HttpResult m = http_get(dns_->metrics_port(), "/metrics");
+    HttpResult m = http_get(suite_.process().metrics_port(), "/metrics");
     auto at = m.body.find("\n" + series + " ");
     return at == std::string::npos ? -1 : std::stod(m.body.substr(at + series.size() + 2));
   }
 
   static FakeUpstream* upstream_;
-  static ScratchDir* dir_;
-  static DnsProcess* dns_;
+  static inline SuiteProcess suite_;
 };
 FakeUpstream* Forwarding::upstream_ = nullptr;
-ScratchDir* Forwarding::dir_ = nullptr;
-DnsProcess* Forwarding::dns_ = nullptr;
 
 TEST_F(Forwarding, ForwardsThenAnswersFromTheCache) {
   double hits = metric("mcns_forward_cache_hits_total");

@@ -3,8 +3,6 @@
 // both so that the lazily created series appear, then both /metrics scraped and every
 // metric name used by the rules and the dashboard looked up in the scrapes by
 // check_monitoring.py. A renamed metric or label fails here.
-#include <sys/wait.h>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -13,6 +11,7 @@
 
 #include "common/base/strings.h"
 #include "tests/integration/harness/rest_client.h"
+#include "tests/integration/harness/run_command.h"
 #include "tests/integration/sync/sync_fixture.h"
 
 namespace mcns::test::sync {
@@ -20,26 +19,6 @@ namespace {
 
 const std::string kRepo = MCNS_SOURCE_DIR;
 const std::string kChecker = kRepo + "/tests/integration/monitoring/check_monitoring.py";
-
-struct CommandResult {
-  int code = -1;
-  std::string output;
-};
-
-// Runs a shell command line (arguments quoted by the caller), stdout and stderr together.
-CommandResult run_command(const std::string& command) {
-  CommandResult r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string quote(const std::string& s) { return str_cat("'", s, "'"); }
 
 class MonitoringTest : public SyncTest {
  protected:

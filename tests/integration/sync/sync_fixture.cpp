@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "common/base/strings.h"
-#include "services/control/auth/sha256.h"
+#include "tests/integration/harness/local_tokens.h"
 
 namespace mcns::test::sync {
 
@@ -117,12 +117,8 @@ static std::uint16_t fixed_port() {
 }
 
 void SyncTest::SetUp() {
-  using control::auth::sha256_hex;
-  dir_.write("tokens.toml",
-             str_cat("[[token]]\nsha256 = \"", sha256_hex(admin_token_), "\"\nusername = \"admin\"\nroles = [\"admin\"]\n",
-                     "account = \"human\"\n\n[[token]]\nsha256 = \"", sha256_hex(dns_token_),
-                     "\"\nusername = \"mcns-dns\"\nroles = []\naccount = \"system\"\n\n[[token]]\nsha256 = \"",
-                     sha256_hex(other_token_), "\"\nusername = \"metacrypt\"\nroles = []\naccount = \"system\"\n"));
+  dir_.write("tokens.toml", admin_token_entry(admin_token_) + token_entry(dns_token_, "mcns-dns", "[]", "system") +
+                                token_entry(other_token_, "metacrypt", "[]", "system"));
   // Below the kernel's ephemeral range (32768-60999): the control is restarted on the
   // same ports by several tests, and an ephemeral port freed by the first start could be
   // taken meanwhile by some client connection as its source port.

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "common/base/strings.h"
-#include "services/control/auth/sha256.h"
+#include "tests/integration/harness/local_tokens.h"
 #include "tests/integration/sync/sync_fixture.h"
 
 namespace mcns::test::sync {
@@ -434,9 +434,7 @@ TEST_F(SyncTest, AFrontendWhoseTokenIsRemovedLosesItsStreamAndKeepsServingStale)
   ASSERT_EQ(create("before-revoke", "A", "10.10.0.1").status, 201);
   ASSERT_TRUE(caught_up(*f));
   // The token file without the frontend's account, then SIGHUP.
-  using control::auth::sha256_hex;
-  dir_.write("tokens.toml", str_cat("[[token]]\nsha256 = \"", sha256_hex(admin_token_),
-                                    "\"\nusername = \"admin\"\nroles = [\"admin\"]\naccount = \"human\"\n"));
+  dir_.write("tokens.toml", admin_token_entry(admin_token_));
   const auto log_mark = control_->log_size();
   control_->send_signal(SIGHUP);
   ASSERT_TRUE(control_->wait_for_log("ending the stream of mcns-dns@", 10s, log_mark)) << control_->log_text();

@@ -12,10 +12,10 @@
 #include <thread>
 
 #include "common/base/strings.h"
-#include "services/control/auth/sha256.h"
 #include "tests/integration/dns/dns_process.h"
 #include "tests/integration/dns/dns_tools.h"
 #include "tests/integration/harness/control_process.h"
+#include "tests/integration/harness/local_tokens.h"
 #include "tests/integration/harness/pki.h"
 #include "tests/integration/harness/rest_client.h"
 #include "tests/integration/harness/temp_dir.h"
@@ -52,14 +52,8 @@ def send(m, tcp=False):
 class UpdateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    using control::auth::sha256_hex;
-    dir_.write("tokens.toml", str_cat("[[token]]\nsha256 = \"", sha256_hex(kAdmin),
-                                      "\"\nusername = \"admin\"\nroles = [\"admin\"]\naccount = \"human\"\n",
-                                      "[[token]]\nsha256 = \"", sha256_hex(kFrontendToken),
-                                      "\"\nusername = \"mcns-dns\"\nroles = []\naccount = \"system\"\n"));
-    ControlOptions o;
-    o.auth_mode = "local";
-    o.local_tokens_file = dir_.file("tokens.toml");
+    ControlOptions o = local_token_options(
+        dir_, admin_token_entry(kAdmin) + token_entry(kFrontendToken, "mcns-dns", "[]", "system"));
     o.extra_toml = str_cat(
         "[dns]\nlisten = [\"127.0.0.1:0\"]\nallow = [\"127.0.0.1/32\"]\n",
         // Everything, and AXFR/IXFR (as external-dns needs).

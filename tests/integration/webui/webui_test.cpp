@@ -3,7 +3,6 @@
 // loopback with ephemeral ports; webui_browser.py drives Chromium through Selenium and
 // asks the frontend over DNS after every change (see its docstring for the checks).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +16,7 @@
 #include "tests/integration/harness/fake_mcias.h"
 #include "tests/integration/harness/pki.h"
 #include "tests/integration/harness/rest_client.h"
+#include "tests/integration/harness/run_command.h"
 #include "tests/integration/harness/temp_dir.h"
 #include "tests/integration/sync/sync_fixture.h"
 
@@ -27,34 +27,10 @@ using namespace std::chrono_literals;
 
 const std::string kScript = std::string(MCNS_SOURCE_DIR) + "/tests/integration/webui/webui_browser.py";
 
-struct CommandResult {
-  int code = -1;
-  std::string output;
-};
-
-// Runs a command line (arguments quoted by the caller), echoing and collecting its
-// output (stdout and stderr together).
-CommandResult run_command(const std::string& command) {
-  CommandResult r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) {
-    r.output.append(buf, n);
-    std::fwrite(buf, 1, n, stdout);
-    std::fflush(stdout);
-  }
-  int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string quote(const std::string& s) { return str_cat("'", s, "'"); }
-
 bool have_browser() {
   return run_command("test -x /usr/bin/chromium && test -x /usr/bin/chromedriver && "
-                     "/usr/bin/python3 -c 'import selenium, dns' >/dev/null").code == 0;
+                     "/usr/bin/python3 -c 'import selenium, dns' >/dev/null",
+                     /*echo=*/true).code == 0;
 }
 
 TEST(WebUiBrowser, ChromiumDrivesTheControlAndTheFrontendAnswersEveryChange) {
@@ -102,7 +78,8 @@ TEST(WebUiBrowser, ChromiumDrivesTheControlAndTheFrontendAnswersEveryChange) {
                                     // MCNS_WEBUI_SCREENSHOTS=DIR keeps PNGs of the pages, to look at them.
                                     std::getenv("MCNS_WEBUI_SCREENSHOTS")
                                         ? str_cat(" --screenshots ", quote(std::getenv("MCNS_WEBUI_SCREENSHOTS")))
-                                        : std::string()));
+                                        : std::string()),
+                            /*echo=*/true);
   EXPECT_EQ(result.code, 0) << "webui_browser.py failed:\n" << result.output;
   EXPECT_NE(result.output.find("all web UI checks passed"), std::string::npos);
   // The session's bearer token never reaches the log.

@@ -19,9 +19,9 @@
 #include <thread>
 
 #include "common/base/strings.h"
-#include "services/control/auth/sha256.h"
 #include "tests/integration/dns/dns_tools.h"
 #include "tests/integration/harness/control_process.h"
+#include "tests/integration/harness/local_tokens.h"
 #include "tests/integration/harness/pki.h"
 #include "tests/integration/harness/rest_client.h"
 #include "tests/integration/harness/temp_dir.h"
@@ -57,13 +57,8 @@ std::uint32_t soa_serial(const std::string& rr) {
 class XfrTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    using control::auth::sha256_hex;
-    dir_.write("tokens.toml", str_cat("[[token]]\nsha256 = \"", sha256_hex(kAdmin),
-                                      "\"\nusername = \"admin\"\nroles = [\"admin\"]\naccount = \"human\"\n"));
+    ControlOptions o = local_token_options(dir_, admin_token_entry(kAdmin));
     std::string secret_file = dir_.write("xfr.key", str_cat(kSecret, "\n"));
-    ControlOptions o;
-    o.auth_mode = "local";
-    o.local_tokens_file = dir_.file("tokens.toml");
     o.extra_toml = str_cat(
         "[dns]\nlisten = [\"127.0.0.1:0\"]\nallow = [\"127.0.0.1/32\"]\n",
         "[[tsig]]\nname = \"xfr.rift\"\nalgorithm = \"hmac-sha256\"\nsecret_file = \"", secret_file,
@@ -358,16 +353,11 @@ TEST(SecondariesTest, NsdAndKnotFollowTheControlByNotifyAndIxfr) {
   ASSERT_EQ(dns::shell("test -x /usr/sbin/nsd && test -x /usr/sbin/knotd && echo yes"), "yes\n")
       << "nsd and knotd are test packages (install-deps.sh)";
   TempDir dir;
-  using control::auth::sha256_hex;
-  dir.write("tokens.toml", str_cat("[[token]]\nsha256 = \"", sha256_hex(kAdmin),
-                                   "\"\nusername = \"admin\"\nroles = [\"admin\"]\naccount = \"human\"\n"));
   HeldPort control_hold, nsd_hold, knot_hold;
   const std::uint16_t control_dns = control_hold.port(), nsd_port = nsd_hold.port(), knot_port = knot_hold.port();
   ASSERT_TRUE(control_dns && nsd_port && knot_port);
   control_hold.release();
-  ControlOptions o;
-  o.auth_mode = "local";
-  o.local_tokens_file = dir.file("tokens.toml");
+  ControlOptions o = local_token_options(dir, admin_token_entry(kAdmin));
   o.extra_toml = str_cat("[dns]\nlisten = [\"127.0.0.1:", control_dns, "\"]\n",
                          "[[tsig]]\nname = \"xfr.nsd\"\nsecret = \"", kSecret,
                          "\"\nallow = [\"transfer\"]\nzones = [\"*\"]\n",

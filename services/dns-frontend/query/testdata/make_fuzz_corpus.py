@@ -3,21 +3,7 @@
 (transport, forwarding, readiness, buffer size), the rest a DNS message."""
 import os, struct
 
-def name(n):
-    out = b""
-    for l in n.rstrip(".").split("."):
-        if l:
-            out += bytes([len(l)]) + l.encode()
-    return out + b"\0"
-
-def hdr(flags=0, qd=1, an=0, ns=0, ar=0, id=0x1234):
-    return struct.pack("!HHHHHH", id, flags, qd, an, ns, ar)
-
-def q(n, t, c=1):
-    return name(n) + struct.pack("!HH", t, c)
-
-def opt(size=1232, ttl=0, rdata=b""):
-    return b"\0" + struct.pack("!HHIH", 41, size, ttl, len(rdata)) + rdata
+from dns_message import hdr, name, opt, q, write_corpus
 
 cases = {
     "hit_a": hdr() + q("www.example.com", 1),
@@ -59,10 +45,6 @@ cases = {
     "label_too_long": hdr() + b"\x40" + b"a" * 64 + b"\0" + struct.pack("!HH", 1, 1),
     "short": b"\x12\x34\x00",
 }
-here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fuzz_corpus")
-os.makedirs(here, exist_ok=True)
-for i, (k, v) in enumerate(sorted(cases.items())):
-    mode = bytes([i % 64 & ~4])  # ready snapshot; vary transport, forwarding, buffer
-    with open(os.path.join(here, k), "wb") as f:
-        f.write(mode + v)
-print(len(cases), "files")
+here = os.path.dirname(os.path.abspath(__file__))
+# A ready snapshot (bit 2 clear); the other bits vary transport, forwarding, buffer.
+print(write_corpus(os.path.join(here, "fuzz_corpus"), cases, lambda i: i % 64 & ~4), "files")

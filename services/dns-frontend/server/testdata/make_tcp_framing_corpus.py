@@ -1,17 +1,13 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of tcp_framing_fuzz.cpp into tcp_framing_fuzz_corpus/: byte 0
 chooses the write chunk size, the rest is a DNS-over-TCP stream (2-octet length framing)."""
-import os, struct
+import os, struct, sys
 
-def name(n):
-    out = b""
-    for l in n.rstrip(".").split("."):
-        if l:
-            out += bytes([len(l)]) + l.encode()
-    return out + b"\0"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "query", "testdata"))
+from dns_message import hdr, name, q, write_corpus
 
 def query(id, n="www.example.com", t=1, flags=0x0100):
-    return struct.pack("!HHHHHH", id, flags, 1, 0, 0, 0) + name(n) + struct.pack("!HH", t, 1)
+    return hdr(flags=flags, id=id) + q(n, t)
 
 def frame(m):
     return struct.pack("!H", len(m)) + m
@@ -32,8 +28,4 @@ cases = {
     "notimp": frame(query(11, flags=0x2100)),
 }
 here = os.path.dirname(os.path.abspath(__file__))
-out = os.path.join(here, "tcp_framing_fuzz_corpus")
-os.makedirs(out, exist_ok=True)
-for i, (k, v) in enumerate(sorted(cases.items())):
-    with open(os.path.join(out, k), "wb") as f:
-        f.write(bytes([i % 8]) + v)
+write_corpus(os.path.join(here, "tcp_framing_fuzz_corpus"), cases, lambda i: i % 8)
