@@ -156,6 +156,83 @@ bool WireReader::read_name(Name* out, bool allow_compression) noexcept {
   return true;
 }
 
+namespace {
+// Each octet of `w` with 'A'..'Z' given bit 0x20 (SWAR: the high bit of each lane is
+// computed on the low seven bits, then masked by the octet being ASCII).
+inline std::uint64_t lower8(std::uint64_t w) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+  const std::uint64_t low7 = w & ~kHigh;
+  const std::uint64_t ge_a = low7 + (0x80 - 'A') * kOnes;      // high bit: >= 'A'
+  const std::uint64_t gt_z = low7 + (0x80 - 'Z' - 1) * kOnes;  // high bit: > 'Z'
+  const std::uint64_t upper = (ge_a ^ gt_z) & ~w & kHigh;
+  return w | (upper >> 2);
+}
+}  // namespace
+
+void ascii_lower_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, src + i, 8);
+    w = lower8(w);
+    std::memcpy(dst + i, &w, 8);
+  }
+  for (; i < n; ++i) dst[i] = ascii_lower(src[i]);
+}
+
+std::size_t WireReader::read_plain_name(std::uint8_t* out, std::uint8_t* lower) noexcept {
+  const std::uint8_t* msg = msg_.data();
+  const std::size_t size = msg_.size();
+  const std::size_t start = pos_;
+  std::size_t p = start;
+  for (;;) {
+    if (p >= size) return 0;
+    const std::uint8_t c = msg[p];
+    if (c == 0) break;
+    if (c > kMaxLabelLength) return 0;  // a pointer, or an extended label type
+    if (p + 1 + c > size) return 0;
+    if (p - start + 1 + c + 1 > kMaxNameLength) return 0;  // (so at most 127 labels)
+    p += 1u + c;
+  }
+  const std::size_t len = p + 1 - start;
+  // Copied (and lower-cased) eight octets at a time; a last partial word is read and
+  // written whole when both the message and the 255-octet buffers have room (the octets
+  // past the name in `out` and `lower` are then unspecified), else octet by octet.
+  const std::uint8_t* src = msg + start;
+  std::size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, src + i, 8);
+    // (An empty asm: names are short, and the vectoriser's set-up and alias checks for
+    // this loop cost more than the few words it would save.)
+    asm("" : "+r"(w));
+    std::memcpy(out + i, &w, 8);
+    if (lower) {
+      w = lower8(w);
+      std::memcpy(lower + i, &w, 8);
+    }
+  }
+  if (i < len) {
+    if (start + i + 8 <= size && i + 8 <= kMaxNameLength) {
+      std::uint64_t w;
+      std::memcpy(&w, src + i, 8);
+      std::memcpy(out + i, &w, 8);
+      if (lower) {
+        w = lower8(w);
+        std::memcpy(lower + i, &w, 8);
+      }
+    } else {
+      for (; i < len; ++i) {
+        out[i] = src[i];
+        if (lower) lower[i] = ascii_lower(src[i]);
+      }
+    }
+  }
+  pos_ = p + 1;
+  return len;
+}
+
 void WireWriter::set_limit(std::size_t limit) noexcept {
   if (limit > buf_.size()) limit = buf_.size();
   if (limit < pos_) limit = pos_;

@@ -74,6 +74,8 @@ inline void append_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
 inline std::uint8_t ascii_lower(std::uint8_t c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<std::uint8_t>(c + 32) : c;
 }
+// Copies `n` octets with ASCII letters lower-cased, eight at a time (no branch per octet).
+void ascii_lower_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept;
 
 struct Header {
   std::uint16_t id = 0;
@@ -143,6 +145,13 @@ class WireReader {
   // result is bounded by 255 octets / 127 labels. Extended label types (0x40, 0x80) are
   // rejected. The position moves past the name's in-place octets.
   bool read_name(Name* out, bool allow_compression = true) noexcept;
+  // The same check as read_name(…, false) (no pointers, no extended label types, at most
+  // 255 octets), for a name that is only copied and compared (a forwarded question): the
+  // name is copied as sent to `out` and, when `lower` is not null, ASCII-lower-cased to
+  // `lower` (each kMaxNameLength octets; octets past the name's length may be
+  // overwritten), with no label offsets. Returns its length in octets (root included)
+  // and moves past it, or 0 (position unchanged) when invalid.
+  std::size_t read_plain_name(std::uint8_t* out, std::uint8_t* lower) noexcept;
 
  private:
   std::span<const std::uint8_t> msg_;

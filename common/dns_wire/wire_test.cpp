@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -143,6 +144,63 @@ TEST(WireReader, Names) {
   WireReader r(m);
   r.seek(25);
   EXPECT_FALSE(r.read_name(nullptr, /*allow_compression=*/false));
+
+  // read_plain_name() accepts exactly what read_name(…, false) accepts, at the same
+  // position, with the same octets and the same lower-cased form.
+  for (const NameCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    WireReader full(c.msg);
+    full.seek(c.start);
+    Name n;
+    const bool ok = full.read_name(&n, /*allow_compression=*/false);
+    WireReader plain(c.msg);
+    plain.seek(c.start);
+    std::uint8_t out[kMaxNameLength], lower[kMaxNameLength];
+    const std::size_t len = plain.read_plain_name(out, lower);
+    EXPECT_EQ(len != 0, ok);
+    EXPECT_EQ(plain.position(), full.position());
+    if (!ok) continue;
+    ASSERT_EQ(len, n.length);
+    EXPECT_EQ(0, std::memcmp(out, n.data.data(), len));
+    Name low;
+    low.assign_lower(n);
+    EXPECT_EQ(0, std::memcmp(lower, low.data.data(), len));
+  }
+  WireReader refused(m);
+  refused.seek(25);
+  std::uint8_t out[kMaxNameLength];
+  EXPECT_EQ(refused.read_plain_name(out, nullptr), 0u);
+  EXPECT_EQ(refused.position(), 25u);
+}
+
+TEST(WireReader, PlainNameLowerCasesAsciiOnly) {
+  // Every octet value in labels of every length 1..63 and at every alignment: only
+  // 'A'..'Z' change (the neighbours '@', '[', '`', '{' and octets >= 0x80 do not).
+  for (std::size_t label = 1; label <= 63; ++label) {
+    for (std::size_t offset = 0; offset < 8; ++offset) {
+      Bytes msg(offset, 0xff);
+      std::size_t start = msg.size();
+      for (int first = 0; first < 256; first += static_cast<int>(label)) {
+        if (msg.size() - start + 1 + label + 1 > kMaxNameLength) break;
+        msg.push_back(static_cast<std::uint8_t>(label));
+        for (std::size_t i = 0; i < label; ++i) msg.push_back(static_cast<std::uint8_t>((first + static_cast<int>(i)) % 256));
+      }
+      msg.push_back(0);
+      msg.insert(msg.end(), {0, 1, 0, 1});  // (qtype, qclass: room after the name)
+      WireReader r(msg);
+      r.seek(start);
+      std::uint8_t out[kMaxNameLength], lower[kMaxNameLength];
+      const std::size_t len = r.read_plain_name(out, lower);
+      ASSERT_GT(len, 0u);
+      for (std::size_t i = 0; i < len; ++i) {
+        ASSERT_EQ(out[i], msg[start + i]);
+        ASSERT_EQ(lower[i], ascii_lower(msg[start + i])) << "octet " << int(msg[start + i]);
+      }
+      std::uint8_t copy[300];
+      ascii_lower_copy(copy, msg.data() + start, len);
+      ASSERT_EQ(0, std::memcmp(copy, lower, len));
+    }
+  }
 }
 
 TEST(Name, AssignLowerAndSuffixes) {

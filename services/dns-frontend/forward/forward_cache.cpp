@@ -1,13 +1,13 @@
 #include "services/dns-frontend/forward/forward_cache.h"
 
+#include <stdlib.h>  // arc4random (glibc >= 2.36)
 #include <time.h>
 
 #include <algorithm>
 #include <bit>
 #include <cstring>
 #include <mutex>
-#include <string>
-#include <string_view>
+#include <new>
 #include <thread>
 #include <utility>
 
@@ -15,55 +15,106 @@ namespace mcns::frontend::forward {
 
 namespace {
 
-// DO bit, qtype, qclass, then the lower-cased wire name.
-constexpr std::size_t kMaxKey = 5 + kMaxNameWire;
+// The cache key is (lower-cased wire name, qtype, qclass, DO bit); qtype and qclass and
+// the DO bit travel as one word.
+std::uint64_t key_word(const Question& q) noexcept {
+  return (std::uint64_t{q.qtype} << 32) | (std::uint64_t{q.qclass} << 16) | (q.do_bit ? 0x100u : 0u) | q.name_len;
+}
 
-std::string_view make_key(const Question& q, char (&buf)[kMaxKey]) noexcept {
-  buf[0] = q.do_bit ? 1 : 0;
-  buf[1] = static_cast<char>(q.qtype >> 8);
-  buf[2] = static_cast<char>(q.qtype);
-  buf[3] = static_cast<char>(q.qclass >> 8);
-  buf[4] = static_cast<char>(q.qclass);
-  std::memcpy(buf + 5, q.lower, q.name_len);
-  return std::string_view(buf, 5 + q.name_len);
+// A 64-bit hash of the key, eight name octets at a time (the name is at most 255
+// octets, q.lower is a 255-octet array: a partial last word is read inside it when it
+// can be and masked), seeded per cache so that clients cannot precompute names that
+// share a bucket. The buckets use the low bits, the shard the high ones.
+inline std::uint64_t key_hash(const Question& q, std::uint64_t seed) noexcept {
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  std::uint64_t h = (key_word(q) ^ seed) * kMul;
+  const std::uint8_t* p = q.lower;
+  std::size_t n = q.name_len;
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 31;
+  }
+  if (n > 0) {
+    std::uint64_t w = 0;
+    if (static_cast<std::size_t>(p - q.lower) + 8 <= kMaxNameWire) {
+      std::memcpy(&w, p, 8);
+      w &= (std::uint64_t{1} << (8 * n)) - 1;  // (little-endian: the first n octets)
+    } else {
+      for (std::size_t i = 0; i < n; ++i) w |= std::uint64_t{p[i]} << (8 * i);
+    }
+    h = (h ^ w) * kMul;
+  }
+  // fmix64 (MurmurHash3): every input bit reaches the high and the low bits.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
 }
 
 }  // namespace
 
+// One allocation per entry: the fields below, then the TTL slots, the lower-cased name
+// and the answer's wire form, so that a hit reads the bucket and one block.
 struct ForwardCache::Entry {
   // Immutable once published (readers see them through acquire loads of the chain).
-  std::string key;
-  std::size_t hash = 0;
-  std::vector<std::uint8_t> wire;
-  std::vector<TtlSlot> ttls;
+  std::uint64_t hash = 0;
+  std::atomic<Entry*> chain{nullptr};  // next in the bucket
+  std::uint64_t key = 0;               // key_word()
   std::uint64_t inserted_ms = 0;
   std::uint64_t expires_ms = 0;
-  std::uint64_t bytes = 0;  // footprint counted in ForwardCache::bytes_
-  std::atomic<Entry*> chain{nullptr};       // next in the bucket
-  std::atomic<bool> referenced{false};      // set by hits, cleared by the evictor (CLOCK)
-  // Writers only (shard lock): recency list and the chain of unlinked entries to free.
-  Entry* prev = nullptr;  // towards the most recently used end
+  std::uint32_t wire_len = 0;
+  std::uint16_t ttl_count = 0;
+  std::atomic<bool> referenced{false};  // set by hits, cleared by the evictor (CLOCK)
+  // Writers only (shard lock): footprint, recency list, the chain of unlinked entries.
+  std::uint64_t bytes = 0;  // counted in ForwardCache::bytes_
+  Entry* prev = nullptr;    // towards the most recently used end
   Entry* next = nullptr;
   Entry* dropped_next = nullptr;
+
+  static std::size_t block_size(std::size_t ttls, std::size_t name_len, std::size_t wire_len) noexcept {
+    return sizeof(Entry) + ttls * sizeof(TtlSlot) + name_len + wire_len;
+  }
+  const TtlSlot* ttls() const noexcept { return reinterpret_cast<const TtlSlot*>(this + 1); }
+  TtlSlot* ttls() noexcept { return reinterpret_cast<TtlSlot*>(this + 1); }
+  std::size_t name_len() const noexcept { return static_cast<std::uint8_t>(key); }
+  const std::uint8_t* name() const noexcept { return reinterpret_cast<const std::uint8_t*>(ttls() + ttl_count); }
+  std::uint8_t* name() noexcept { return reinterpret_cast<std::uint8_t*>(ttls() + ttl_count); }
+  const std::uint8_t* wire() const noexcept { return name() + name_len(); }
+  std::uint8_t* wire() noexcept { return name() + name_len(); }
+
+  static Entry* create(const Question& q, std::uint64_t hash, const PreparedAnswer& a) {
+    const std::size_t size = block_size(a.ttls.size(), q.name_len, a.wire.size());
+    Entry* e = new (::operator new(size)) Entry;
+    e->hash = hash;
+    e->key = key_word(q);
+    e->wire_len = static_cast<std::uint32_t>(a.wire.size());
+    e->ttl_count = static_cast<std::uint16_t>(a.ttls.size());
+    if (!a.ttls.empty()) std::memcpy(e->ttls(), a.ttls.data(), a.ttls.size() * sizeof(TtlSlot));
+    std::memcpy(e->name(), q.lower, q.name_len);
+    std::memcpy(e->wire(), a.wire.data(), a.wire.size());
+    return e;
+  }
+  static void destroy(Entry* e) noexcept {
+    e->~Entry();
+    ::operator delete(e);
+  }
+  bool matches(std::uint64_t h, std::uint64_t k, const std::uint8_t* lower) const noexcept {
+    return hash == h && key == k && std::memcmp(name(), lower, name_len()) == 0;
+  }
 };
+static_assert(sizeof(ForwardCache::Entry) % alignof(TtlSlot) == 0);
 
 namespace {
 
-// What an entry costs beyond its vectors' contents: the Entry itself, its bucket's share
-// (one pointer), and malloc's per-chunk overhead for each of the (up to) four heap blocks.
-// (The constant keeps the old map-node estimate, so budgets keep their meaning.)
-constexpr std::size_t kMapNodeBytes = sizeof(void*) + sizeof(std::string_view) + sizeof(void*) + sizeof(std::size_t);
+// What an entry costs: its one heap block (malloc's per-chunk overhead included) and its
+// share of the bucket array (one pointer).
 constexpr std::size_t kMallocOverhead = 16;
 
-std::uint64_t footprint_of(const std::string& key, const std::vector<std::uint8_t>& wire,
-                           const std::vector<TtlSlot>& ttls, std::size_t entry_size) noexcept {
-  constexpr std::size_t kSso = 15;  // libstdc++ keeps up to 15 chars inside the string
-  std::uint64_t n = entry_size + kMapNodeBytes + sizeof(void*) + 2 * kMallocOverhead;
-  if (key.capacity() > kSso) n += key.capacity() + 1 + kMallocOverhead;
-  if (wire.capacity() > 0) n += wire.capacity() + kMallocOverhead;
-  if (ttls.capacity() > 0) n += ttls.capacity() * sizeof(TtlSlot) + kMallocOverhead;
-  return n;
-}
+std::uint64_t footprint_of(std::size_t block) noexcept { return block + kMallocOverhead + sizeof(void*); }
 
 void free_chain(ForwardCache::Entry* e) noexcept;
 
@@ -98,7 +149,7 @@ namespace {
 void free_chain(ForwardCache::Entry* e) noexcept {
   while (e) {
     ForwardCache::Entry* next = e->dropped_next;
-    delete e;
+    ForwardCache::Entry::destroy(e);
     e = next;
   }
 }
@@ -106,7 +157,9 @@ void free_chain(ForwardCache::Entry* e) noexcept {
 }  // namespace
 
 ForwardCache::ForwardCache(std::size_t max_entries, std::uint64_t max_bytes)
-    : max_bytes_(max_bytes), max_entry_bytes_(max_bytes / kMaxEntryFraction) {
+    : max_bytes_(max_bytes),
+      max_entry_bytes_(max_bytes / kMaxEntryFraction),
+      seed_((std::uint64_t{arc4random()} << 32) | arc4random()) {
   max_entries = std::max<std::size_t>(1, max_entries);
   std::size_t shards = std::clamp<std::size_t>(std::bit_floor(std::max<std::size_t>(1, max_entries / 512)), 1, 64);
   shard_mask_ = shards - 1;
@@ -128,7 +181,7 @@ ForwardCache::~ForwardCache() {
   for (auto& s : shards_) {
     for (Entry* e = s->head; e;) {
       Entry* next = e->next;
-      delete e;
+      Entry::destroy(e);
       e = next;
     }
   }
@@ -141,12 +194,12 @@ std::uint64_t ForwardCache::now_ms() noexcept {
   return static_cast<std::uint64_t>(ts.tv_sec) * 1000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000;
 }
 
-std::size_t ForwardCache::shard_index(std::size_t hash) const noexcept {
+std::size_t ForwardCache::shard_index(std::uint64_t hash) const noexcept {
   // The buckets use the low bits of the same hash; take the high ones here.
   return (hash >> 40) & shard_mask_;
 }
 
-ForwardCache::Shard& ForwardCache::shard_for(std::size_t hash) noexcept { return *shards_[shard_index(hash)]; }
+ForwardCache::Shard& ForwardCache::shard_for(std::uint64_t hash) noexcept { return *shards_[shard_index(hash)]; }
 
 ForwardCache::Reader& ForwardCache::register_reader() {
   std::lock_guard lock(readers_mu_);
@@ -156,9 +209,8 @@ ForwardCache::Reader& ForwardCache::register_reader() {
 
 std::size_t ForwardCache::lookup(const Question& q, std::uint64_t now, std::span<std::uint8_t> out,
                                  std::size_t limit, Reader& r) noexcept {
-  char buf[kMaxKey];
-  std::string_view key = make_key(q, buf);
-  const std::size_t hash = std::hash<std::string_view>{}(key);
+  const std::uint64_t key = key_word(q);
+  const std::uint64_t hash = key_hash(q, seed_);
   Shard& s = shard_for(hash);
   // Enter: an odd sequence number, ordered before the chain loads (pairs with the fence
   // in reclaim()).
@@ -166,11 +218,13 @@ std::size_t ForwardCache::lookup(const Question& q, std::uint64_t now, std::span
   const std::uint64_t seq = r.seq.exchange(r.seq.load(std::memory_order_relaxed) + 1, std::memory_order_seq_cst) + 1;
   std::size_t n = 0;
   Entry* e = s.bucket(hash).load(std::memory_order_seq_cst);
-  while (e && (e->hash != hash || std::string_view(e->key) != key)) e = e->chain.load(std::memory_order_acquire);
+  while (e && !e->matches(hash, key, q.lower)) e = e->chain.load(std::memory_order_acquire);
   if (e && now < e->expires_ms) {
     if (!e->referenced.load(std::memory_order_relaxed)) e->referenced.store(true, std::memory_order_relaxed);
     auto elapsed = static_cast<std::uint32_t>((now - e->inserted_ms) / 1000);
-    n = render_answer(AnswerView{e->wire, e->ttls}, elapsed, q, out, limit);
+    n = render_answer(AnswerView{std::span<const std::uint8_t>(e->wire(), e->wire_len),
+                                 std::span<const TtlSlot>(e->ttls(), e->ttl_count)},
+                      elapsed, q, out, limit);
     r.hits.store(r.hits.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   } else {
     // An expired entry stays until replaced or evicted: no free on the hot path.
@@ -222,9 +276,10 @@ bool ForwardCache::evict_tail(Shard& s, Entry*& dropped) noexcept {
   return false;
 }
 
-void ForwardCache::remove(Shard& s, std::string_view key, std::size_t hash, Entry*& dropped) noexcept {
+void ForwardCache::remove(Shard& s, const Question& q, std::uint64_t hash, Entry*& dropped) noexcept {
+  const std::uint64_t key = key_word(q);
   Entry* e = s.bucket(hash).load(std::memory_order_relaxed);
-  while (e && (e->hash != hash || std::string_view(e->key) != key)) e = e->chain.load(std::memory_order_relaxed);
+  while (e && !e->matches(hash, key, q.lower)) e = e->chain.load(std::memory_order_relaxed);
   if (e) unlink(s, e, dropped);
 }
 
@@ -255,23 +310,16 @@ void ForwardCache::reclaim(Entry* dropped) noexcept {
 
 void ForwardCache::insert(const Question& q, const PreparedAnswer& a, std::uint64_t now) {
   if (a.lifetime == 0) return;
-  char buf[kMaxKey];
-  std::string_view key = make_key(q, buf);
-  const std::size_t hash = std::hash<std::string_view>{}(key);
+  const std::uint64_t hash = key_hash(q, seed_);
   Shard& s = shard_for(hash);
   Entry* dropped = nullptr;  // freed by reclaim() once no reader can hold them
 
-  auto fresh = std::make_unique<Entry>();
-  fresh->key.assign(key);
-  fresh->hash = hash;
-  fresh->wire.assign(a.wire.begin(), a.wire.end());  // exact capacity: the footprint is what is held
-  fresh->ttls.assign(a.ttls.begin(), a.ttls.end());
+  std::unique_ptr<Entry, void (*)(Entry*)> fresh(Entry::create(q, hash, a), &Entry::destroy);
   fresh->inserted_ms = now;
   fresh->expires_ms = now + std::uint64_t{a.lifetime} * 1000;
-  fresh->bytes = footprint_of(fresh->key, fresh->wire, fresh->ttls, sizeof(Entry));
+  fresh->bytes = footprint_of(Entry::block_size(fresh->ttl_count, q.name_len, fresh->wire_len));
 
-  auto publish = [&s](std::unique_ptr<Entry> e) noexcept {
-    Entry* p = e.release();
+  auto publish = [&s](Entry* p) noexcept {
     std::atomic<Entry*>& b = s.bucket(p->hash);
     p->chain.store(b.load(std::memory_order_relaxed), std::memory_order_relaxed);
     b.store(p, std::memory_order_release);  // readers see a complete entry
@@ -283,7 +331,7 @@ void ForwardCache::insert(const Question& q, const PreparedAnswer& a, std::uint6
     // Too large to cache: still drop an older answer for the same question.
     {
       std::lock_guard lock(s.mu);
-      remove(s, key, hash, dropped);
+      remove(s, q, hash, dropped);
     }
     reclaim(dropped);
     return;
@@ -292,12 +340,12 @@ void ForwardCache::insert(const Question& q, const PreparedAnswer& a, std::uint6
   bool reserved = false;
   {
     std::lock_guard lock(s.mu);
-    remove(s, key, hash, dropped);
+    remove(s, q, hash, dropped);
     while (s.size >= s.capacity && evict_tail(s, dropped)) {
     }
     while (!(reserved = reserve(fresh->bytes)) && evict_tail(s, dropped)) {
     }
-    if (reserved) publish(std::move(fresh));
+    if (reserved) publish(fresh.release());
   }
   if (reserved) {
     reclaim(dropped);
@@ -322,10 +370,10 @@ void ForwardCache::insert(const Question& q, const PreparedAnswer& a, std::uint6
   }
   if (reserved) {
     std::lock_guard lock(s.mu);
-    remove(s, key, hash, dropped);  // an identical insert may have won the race meanwhile
+    remove(s, q, hash, dropped);  // an identical insert may have won the race meanwhile
     while (s.size >= s.capacity && evict_tail(s, dropped)) {
     }
-    publish(std::move(fresh));
+    publish(fresh.release());
   }
   reclaim(dropped);  // (not reserved: concurrent inserts hold the budget, not cached this time)
 }

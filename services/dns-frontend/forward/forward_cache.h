@@ -8,7 +8,10 @@
 // Concurrency: a hit takes no lock and writes no shared cache line. The table is split
 // into N shards, each a fixed array of buckets whose chains are atomic pointers; entries
 // are immutable once published, so a reader walks a chain, copies the answer into the
-// caller's buffer and rewrites ID, case, TTLs and OPT there (no allocation). Writers
+// caller's buffer and rewrites ID, case, TTLs and OPT there (no allocation). An entry is
+// one heap block (its fields, TTL positions, lower-cased name and answer together) and
+// the key is hashed once per lookup, eight name octets at a time: a hit reads the bucket
+// and that one block. Writers
 // (inserts and evictions, the miss path only) take the shard's mutex. A reader marks its
 // own slot (an odd sequence number, one fence) while it walks; an evicted or replaced
 // entry is unlinked first and freed only once every slot that was odd at that moment
@@ -20,8 +23,8 @@
 // and miss counts live in each reader's slot and are summed at scrape time.
 //
 // Byte bound: one cache serves every worker, and one atomic byte count covers all shards.
-// An insert reserves its entry's footprint (answer, TTL slots, key, entry and map node
-// overhead) with a compare-and-swap that never lets the count pass max_bytes; while the
+// An insert reserves its entry's footprint (its heap block with malloc's overhead, and
+// its share of the bucket array) with a compare-and-swap that never lets the count pass max_bytes; while the
 // reservation fails it evicts the least recently used entry of its own shard, then (when
 // that shard is empty) the LRU entries of the other shards in turn, one shard lock at a
 // time. An answer whose footprint exceeds max_bytes / kMaxEntryFraction is not cached.
@@ -33,7 +36,6 @@
 #include <memory>
 #include <mutex>
 #include <span>
-#include <string_view>
 #include <vector>
 
 #include "services/dns-frontend/forward/forward_wire.h"
@@ -95,14 +97,14 @@ class ForwardCache {
 
  private:
   struct Shard;
-  std::size_t shard_index(std::size_t hash) const noexcept;
-  Shard& shard_for(std::size_t hash) noexcept;
+  std::size_t shard_index(std::uint64_t hash) const noexcept;
+  Shard& shard_for(std::uint64_t hash) noexcept;
   bool reserve(std::uint64_t n) noexcept;
   // Unlinks the least recently used unreferenced entry of `s` (lock held) onto
   // `dropped`; false when `s` is empty.
   bool evict_tail(Shard& s, Entry*& dropped) noexcept;
   // Unlinks the entry for `key` from `s` (lock held) onto `dropped`, if there is one.
-  void remove(Shard& s, std::string_view key, std::size_t hash, Entry*& dropped) noexcept;
+  void remove(Shard& s, const Question& q, std::uint64_t hash, Entry*& dropped) noexcept;
   void unlink(Shard& s, Entry* e, Entry*& dropped) noexcept;
   // Frees `dropped` once no reader can hold it (or keeps it for the next call).
   void reclaim(Entry* dropped) noexcept;
@@ -117,6 +119,7 @@ class ForwardCache {
   std::size_t shard_mask_ = 0;
   std::uint64_t max_bytes_;
   std::uint64_t max_entry_bytes_;
+  std::uint64_t seed_;  // key_hash() seed, random per cache
   alignas(64) std::atomic<std::uint64_t> bytes_{0};  // written on inserts/evictions only
 };
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -283,8 +284,10 @@ TEST(ForwardCacheConcurrency, LockFreeHitsWhileWritersEvict) {
   }
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> hits{0}, bad{0};
+  std::atomic<int> readers_started{0};
   auto reader = [&](int seed) {
     ForwardCache::Reader& r = cache.register_reader();
+    readers_started.fetch_add(1);
     std::uint8_t out[512];
     unsigned x = static_cast<unsigned>(seed);
     while (!stop.load(std::memory_order_relaxed)) {
@@ -300,7 +303,12 @@ TEST(ForwardCacheConcurrency, LockFreeHitsWhileWritersEvict) {
     }
   };
   std::thread r1(reader, 1), r2(reader, 2);
-  for (int round = 0; round < 200; ++round) {
+  // The writer runs while both readers run (however the threads are scheduled): at least
+  // 200 rounds, and on until the readers have had hits (bounded, for a stuck machine).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (int round = 0; round < 200 || ((readers_started.load() < 2 || hits.load() < 1000) &&
+                                      std::chrono::steady_clock::now() < deadline);
+       ++round) {
     for (int i = 0; i < kNames; ++i) {
       cache.insert(qs[static_cast<std::size_t>(i)], as[static_cast<std::size_t>(i)], 1000);
       ASSERT_LE(cache.bytes(), cache.max_bytes());

@@ -1,7 +1,7 @@
 // libFuzzer target for the forwarder's reading of untrusted bytes (forward_wire): the
 // client's question (parse_question) and, above all, upstream answers (answer_matches,
 // prepare_answer), then what the cache stores and renders for a client. Built with clang
-// when MCNS_FUZZ is ON (preset `fuzz`); fuzz_replay_test.cpp replays
+// when MCNS_FUZZ is ON (preset `fuzz`); cmake/fuzz_replay_test.cpp replays
 // testdata/forward_fuzz_corpus/ through the same entry point in every build.
 //
 // Input: byte 0 chooses max_ttl, the client's EDNS/DO and the reply limit; the rest is
@@ -16,6 +16,7 @@
 #include <cstring>
 #include <vector>
 
+#include "common/dns_wire/message.h"
 #include "common/dns_wire/wire.h"
 #include "services/dns-frontend/forward/forward_cache.h"
 #include "services/dns-frontend/forward/forward_wire.h"
@@ -69,10 +70,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Question cq;
   if (parse_question(in, cq)) {
     FUZZ_CHECK(cq.name_len >= 1 && cq.name_len <= kMaxNameWire);
-    std::uint8_t query[kHeaderSize + kMaxNameWire + 4 + kOptRecordSize];
+    std::uint8_t query[wire::kHeaderSize + kMaxNameWire + 4 + wire::kOptSize];
     std::size_t n = build_upstream_query(cq, 0x4242, query);
     FUZZ_CHECK(n > 0 && well_formed(std::span<const std::uint8_t>(query, n)));
-    n = render_error(cq, rcode::kServFail, out, reply_limit(cq, (mode & 0x40) != 0, out.size()));
+    n = render_error(cq, wire::rcode::kServFail, out, reply_limit(cq, (mode & 0x40) != 0, out.size()));
     FUZZ_CHECK(n > 0 && well_formed(std::span<const std::uint8_t>(out.data(), n)));
   }
 
@@ -80,12 +81,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   PreparedAnswer p;
   PrepareResult pr = prepare_answer(in, max_ttl, p);
   if (pr != PrepareResult::kOk) return 0;
-  FUZZ_CHECK(p.wire.size() >= kHeaderSize && p.wire.size() <= in.size());
+  FUZZ_CHECK(p.wire.size() >= wire::kHeaderSize && p.wire.size() <= in.size());
   FUZZ_CHECK(p.lifetime <= max_ttl);
   for (const TtlSlot& s : p.ttls) FUZZ_CHECK(s.offset + 4 <= p.wire.size() && s.ttl <= max_ttl);
 
   // 3. A client asking that answer's question (built from it), with or without EDNS.
-  std::size_t qend = skip_name(in, kHeaderSize);
+  std::size_t qend = skip_name(in, wire::kHeaderSize);
   FUZZ_CHECK(qend != 0 && qend + 4 <= in.size());
   std::vector<std::uint8_t> query(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(qend + 4));
   query[2] = 0x01;  // RD
@@ -104,10 +105,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t n = render_answer(AnswerView{p.wire, p.ttls}, 5, q, out, limit);
   for (std::size_t i = 0; i < 64; ++i) FUZZ_CHECK(out[limit + i] == 0xab);  // no overrun
   if (n == 0) {  // only when not even the question fits (limits below 512)
-    FUZZ_CHECK(kHeaderSize + q.name_len + 4 + (q.has_edns ? kOptRecordSize : 0) > limit);
+    FUZZ_CHECK(wire::kHeaderSize + q.name_len + 4 + (q.has_edns ? wire::kOptSize : 0) > limit);
     return 0;
   }
-  FUZZ_CHECK(n >= kHeaderSize && n <= limit);
+  FUZZ_CHECK(n >= wire::kHeaderSize && n <= limit);
   FUZZ_CHECK(std::memcmp(out.data(), query.data(), 2) == 0);  // the client's ID
   FUZZ_CHECK(well_formed(std::span<const std::uint8_t>(out.data(), n)));
 

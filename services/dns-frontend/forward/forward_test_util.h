@@ -5,24 +5,17 @@
 #include <string_view>
 #include <vector>
 
+#include "common/dns_wire/wire.h"
+
 namespace mcns::frontend::forward::testing {
 
 using Bytes = std::vector<std::uint8_t>;
 
-inline void put16(Bytes& b, std::uint16_t v) {
-  b.push_back(static_cast<std::uint8_t>(v >> 8));
-  b.push_back(static_cast<std::uint8_t>(v));
-}
-inline void put32(Bytes& b, std::uint32_t v) {
-  put16(b, static_cast<std::uint16_t>(v >> 16));
-  put16(b, static_cast<std::uint16_t>(v));
-}
-inline std::uint16_t get16(const Bytes& b, std::size_t pos) {
-  return static_cast<std::uint16_t>((b[pos] << 8) | b[pos + 1]);
-}
-inline std::uint32_t get32(const Bytes& b, std::size_t pos) {
-  return (std::uint32_t{get16(b, pos)} << 16) | get16(b, pos + 2);
-}
+// The wire vocabulary is common/dns_wire's; these adapt it to Bytes.
+inline void put16(Bytes& b, std::uint16_t v) { dns_wire::append_u16(b, v); }
+inline void put32(Bytes& b, std::uint32_t v) { dns_wire::append_u32(b, v); }
+inline std::uint16_t get16(const Bytes& b, std::size_t pos) { return dns_wire::load_u16(b.data() + pos); }
+inline std::uint32_t get32(const Bytes& b, std::size_t pos) { return dns_wire::load_u32(b.data() + pos); }
 
 // "www.Example.com" -> 3www7Example3com0 (case kept).
 inline Bytes name_wire(std::string_view name) {

@@ -10,45 +10,34 @@ namespace mcns::frontend::forward {
 
 namespace {
 
-constexpr std::uint16_t kTypeOpt = 41;
+using dns_wire::kHeaderSize;
+using dns_wire::kTypeOpt;
+using dns_wire::load_u16;
+using dns_wire::load_u32;
+using dns_wire::store_u16;
+using dns_wire::store_u32;
+constexpr std::size_t kOptRecordSize = dns_wire::kOptSize;  // root name, type, class, ttl, rdlen 0
+
+// RDATA types whose names prepare_answer() checks (RFC 1035 3.3).
 constexpr std::uint16_t kTypeNs = 2;
 constexpr std::uint16_t kTypeCname = 5;
 constexpr std::uint16_t kTypeSoa = 6;
 constexpr std::uint16_t kTypePtr = 12;
 constexpr std::uint16_t kTypeMx = 15;
 
-std::uint16_t get16(std::span<const std::uint8_t> m, std::size_t pos) noexcept {
-  return static_cast<std::uint16_t>((m[pos] << 8) | m[pos + 1]);
-}
-std::uint32_t get32(std::span<const std::uint8_t> m, std::size_t pos) noexcept {
-  return (static_cast<std::uint32_t>(m[pos]) << 24) | (static_cast<std::uint32_t>(m[pos + 1]) << 16) |
-         (static_cast<std::uint32_t>(m[pos + 2]) << 8) | m[pos + 3];
-}
-void put16(std::uint8_t* p, std::uint16_t v) noexcept {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
-void put32(std::uint8_t* p, std::uint32_t v) noexcept {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
-}
-// Reads an uncompressed name at `pos` (common/dns_wire's reader: bounded to 255 octets,
-// extended label types rejected) into `name` (and `lower_out` when given). Returns the
-// position after it, or 0. Questions are never compressed: render_answer() overwrites
-// the question name of a cached answer in place, which needs its uncompressed length.
+// Reads an uncompressed name at `pos` with common/dns_wire's reader (bounded to 255
+// octets, extended label types and pointers rejected) into `name` (and `lower_out` when
+// given). Returns the position after it, or 0. Questions are never compressed:
+// render_answer() overwrites the question name of a cached answer in place, which needs
+// its uncompressed length.
 std::size_t read_plain_name(std::span<const std::uint8_t> m, std::size_t pos, std::uint8_t* name,
                             std::uint8_t* lower_out, std::uint8_t& len) noexcept {
   if (pos > m.size()) return 0;
   dns_wire::WireReader reader(m);
   reader.seek(pos);
-  dns_wire::Name n;
-  if (!reader.read_name(&n, /*allow_compression=*/false)) return 0;
-  std::memcpy(name, n.data.data(), n.length);
-  if (lower_out)
-    for (std::size_t i = 0; i < n.length; ++i) lower_out[i] = dns_wire::ascii_lower(n.data[i]);
-  len = static_cast<std::uint8_t>(n.length);
+  const std::size_t n = reader.read_plain_name(name, lower_out);
+  if (n == 0) return 0;
+  len = static_cast<std::uint8_t>(n);
   return reader.position();
 }
 
@@ -100,11 +89,15 @@ struct RecordPos {
 bool read_record(std::span<const std::uint8_t> m, std::size_t pos, RecordPos& r,
                  const std::uint8_t* ttl_marks = nullptr) noexcept {
   r.start = pos;
-  pos = check_name(m, pos, m.size(), ttl_marks);
+  // The root owner (every OPT record) needs no walk: check_name() would return pos + 1.
+  if (pos < m.size() && m[pos] == 0 && !(ttl_marks && ttl_marks[pos]))
+    pos += 1;
+  else
+    pos = check_name(m, pos, m.size(), ttl_marks);
   if (pos == 0 || pos + 10 > m.size()) return false;
-  r.type = get16(m, pos);
+  r.type = load_u16(m.data() + pos);
   r.ttl_at = pos + 4;
-  r.rdlen = get16(m, pos + 8);
+  r.rdlen = load_u16(m.data() + pos + 8);
   r.rdata_at = pos + 10;
   r.end = r.rdata_at + r.rdlen;
   return r.end <= m.size();
@@ -141,33 +134,25 @@ std::size_t skip_name(std::span<const std::uint8_t> msg, std::size_t pos) noexce
 }
 
 bool parse_question(std::span<const std::uint8_t> in, Question& q) noexcept {
-  if (in.size() < kHeaderSize) return false;
-  q.id = get16(in, 0);
-  q.flags_hi = in[2];
-  q.flags_lo = in[3];
-  if ((q.flags_hi & 0x80) || (q.flags_hi & 0x78)) return false;  // a response, or not QUERY
-  if (get16(in, 4) != 1) return false;
-  std::size_t records = std::size_t{get16(in, 6)} + get16(in, 8);
-  std::size_t additional = get16(in, 10);
-  std::size_t pos = read_plain_name(in, kHeaderSize, q.name, q.lower, q.name_len);
-  if (pos == 0 || pos + 4 > in.size()) return false;
-  q.qtype = get16(in, pos);
-  q.qclass = get16(in, pos + 2);
-  pos += 4;
-  q.has_edns = false;
-  q.do_bit = false;
-  q.udp_payload = 512;
-  RecordPos r;
-  for (std::size_t i = 0; i < records + additional; ++i) {
-    if (!read_record(in, pos, r)) return false;
-    if (i >= records && r.type == kTypeOpt && !q.has_edns) {
-      q.has_edns = true;
-      q.udp_payload = std::max<std::uint16_t>(512, get16(in, r.ttl_at - 2));
-      q.do_bit = in[r.ttl_at + 2] & 0x80;
-    }
-    pos = r.end;
-  }
+  dns_wire::ParsedQuery parsed;
+  if (dns_wire::parse_query(in, parsed) != dns_wire::ParseResult::kOk) return false;
+  if (parsed.header.opcode() != 0) return false;  // only QUERY is forwarded
+  question_from_parsed(parsed, q);
   return true;
+}
+
+void question_from_parsed(const dns_wire::ParsedQuery& p, Question& q) noexcept {
+  q.id = p.header.id;
+  q.flags_hi = static_cast<std::uint8_t>(p.header.flags >> 8);
+  q.flags_lo = static_cast<std::uint8_t>(p.header.flags);
+  q.name_len = static_cast<std::uint8_t>(p.qname.length);
+  std::memcpy(q.name, p.qname.data.data(), p.qname.length);
+  std::memcpy(q.lower, p.lower.data.data(), p.lower.length);
+  q.qtype = p.qtype;
+  q.qclass = p.qclass;
+  q.has_edns = p.edns.present;
+  q.do_bit = p.edns.present && p.edns.dnssec_ok;
+  q.udp_payload = p.edns.present ? std::max<std::uint16_t>(512, p.edns.payload) : 512;
 }
 
 std::size_t reply_limit(const Question& q, bool tcp, std::size_t out_size) noexcept {
@@ -179,48 +164,48 @@ std::size_t build_upstream_query(const Question& q, std::uint16_t id, std::span<
   std::size_t size = kHeaderSize + q.name_len + 4 + kOptRecordSize;
   if (out.size() < size) return 0;
   std::uint8_t* p = out.data();
-  put16(p, id);
+  store_u16(p, id);
   p[2] = 0x01;                                   // RD
   p[3] = (q.ad() || q.do_bit) ? 0x20 : 0x00;     // ask for AD only when the client can use it
-  put16(p + 4, 1);
-  put16(p + 6, 0);
-  put16(p + 8, 0);
-  put16(p + 10, 1);
+  store_u16(p + 4, 1);
+  store_u16(p + 6, 0);
+  store_u16(p + 8, 0);
+  store_u16(p + 10, 1);
   p += kHeaderSize;
   std::memcpy(p, q.lower, q.name_len);
   p += q.name_len;
-  put16(p, q.qtype);
-  put16(p + 2, q.qclass);
+  store_u16(p, q.qtype);
+  store_u16(p + 2, q.qclass);
   p += 4;
   p[0] = 0;  // root owner
-  put16(p + 1, kTypeOpt);
-  put16(p + 3, kEdnsPayload);
+  store_u16(p + 1, kTypeOpt);
+  store_u16(p + 3, kEdnsPayload);
   p[5] = 0;  // extended rcode
   p[6] = 0;  // version
   p[7] = q.do_bit ? 0x80 : 0x00;
   p[8] = 0;
-  put16(p + 9, 0);
+  store_u16(p + 9, 0);
   return size;
 }
 
 bool answer_matches(std::span<const std::uint8_t> answer, std::uint16_t id, const Question& q) noexcept {
   if (answer.size() < kHeaderSize) return false;
-  if (get16(answer, 0) != id) return false;
+  if (load_u16(answer.data()) != id) return false;
   if (!(answer[2] & 0x80) || (answer[2] & 0x78)) return false;  // not a response to QUERY
-  if (get16(answer, 4) != 1) return false;
+  if (load_u16(answer.data() + 4) != 1) return false;
   std::uint8_t name[kMaxNameWire];
   std::uint8_t name_lower[kMaxNameWire];
   std::uint8_t len = 0;
   std::size_t pos = read_plain_name(answer, kHeaderSize, name, name_lower, len);
   if (pos == 0 || pos + 4 > answer.size()) return false;
   if (len != q.name_len || std::memcmp(name_lower, q.lower, len) != 0) return false;
-  return get16(answer, pos) == q.qtype && get16(answer, pos + 2) == q.qclass;
+  return load_u16(answer.data() + pos) == q.qtype && load_u16(answer.data() + pos + 2) == q.qclass;
 }
 
 PrepareResult prepare_answer(std::span<const std::uint8_t> answer, std::uint32_t max_ttl, PreparedAnswer& out) {
   out = PreparedAnswer{};
-  if (answer.size() < kHeaderSize || get16(answer, 4) != 1) return PrepareResult::kMalformed;
-  std::size_t an = get16(answer, 6), ns = get16(answer, 8), ar = get16(answer, 10);
+  if (answer.size() < kHeaderSize || load_u16(answer.data() + 4) != 1) return PrepareResult::kMalformed;
+  std::size_t an = load_u16(answer.data() + 6), ns = load_u16(answer.data() + 8), ar = load_u16(answer.data() + 10);
   // The question name must be uncompressed (render_answer rewrites it in place).
   std::uint8_t qname[kMaxNameWire];
   std::uint8_t qname_len = 0;
@@ -250,7 +235,7 @@ PrepareResult prepare_answer(std::span<const std::uint8_t> answer, std::uint32_t
       opt_start = r.start;
       ext_rcode = answer[r.ttl_at];
     } else {
-      std::uint32_t ttl = get32(answer, r.ttl_at);
+      std::uint32_t ttl = load_u32(answer.data() + r.ttl_at);
       if (ttl & 0x80000000u) ttl = 0;  // RFC 2181 8: treat as zero
       ttl = std::min(ttl, max_ttl);
       slots.push_back({static_cast<std::uint32_t>(r.ttl_at), ttl});
@@ -262,7 +247,7 @@ PrepareResult prepare_answer(std::span<const std::uint8_t> answer, std::uint32_t
         std::size_t p = check_name(answer, r.rdata_at, r.end);
         if (p != 0) p = check_name(answer, p, r.end);
         if (p == 0 || p + 20 != r.end) return PrepareResult::kMalformed;
-        std::uint32_t minimum = get32(answer, p + 16);
+        std::uint32_t minimum = load_u32(answer.data() + p + 16);
         have_soa = true;
         negative_ttl = std::min({ttl, minimum, max_ttl});
       }
@@ -284,14 +269,14 @@ PrepareResult prepare_answer(std::span<const std::uint8_t> answer, std::uint32_t
 
   out.rcode = answer[3] & 0x0f;
   if (ext_rcode != 0) return PrepareResult::kServerError;
-  if (out.rcode != rcode::kNoError && out.rcode != rcode::kNxDomain) return PrepareResult::kServerError;
+  if (out.rcode != dns_wire::rcode::kNoError && out.rcode != dns_wire::rcode::kNxDomain) return PrepareResult::kServerError;
 
   std::size_t end = have_opt ? opt_start : pos;  // trailing octets after the records are dropped
   out.wire.assign(answer.begin(), answer.begin() + static_cast<std::ptrdiff_t>(end));
-  if (have_opt) put16(out.wire.data() + 10, static_cast<std::uint16_t>(ar - 1));
+  if (have_opt) store_u16(out.wire.data() + 10, static_cast<std::uint16_t>(ar - 1));
   out.wire[2] &= static_cast<std::uint8_t>(~0x02);  // TC never survives (we retried over TCP)
 
-  bool negative = out.rcode == rcode::kNxDomain || an == 0;
+  bool negative = out.rcode == dns_wire::rcode::kNxDomain || an == 0;
   std::uint32_t lifetime = slots.empty() ? 0 : min_ttl;
   if (negative) {
     lifetime = have_soa ? std::min(lifetime, negative_ttl) : 0;
@@ -307,33 +292,33 @@ namespace {
 
 void write_opt(std::uint8_t* p, bool do_bit) noexcept {
   p[0] = 0;
-  put16(p + 1, kTypeOpt);
-  put16(p + 3, kEdnsPayload);
+  store_u16(p + 1, kTypeOpt);
+  store_u16(p + 3, kEdnsPayload);
   p[5] = 0;
   p[6] = 0;
   p[7] = do_bit ? 0x80 : 0x00;
   p[8] = 0;
-  put16(p + 9, 0);
+  store_u16(p + 9, 0);
 }
 
-std::size_t render_header_only(const Question& q, std::uint8_t flags_lo_upstream, std::uint8_t rc, bool tc,
+std::size_t render_header_only(const Question& q, std::uint8_t flags_lo_upstream, std::uint16_t rc, bool tc,
                                std::span<std::uint8_t> out, std::size_t limit) noexcept {
   std::size_t size = kHeaderSize + q.name_len + 4 + (q.has_edns ? kOptRecordSize : 0);
   if (size > limit || size > out.size()) return 0;
   std::uint8_t* p = out.data();
-  put16(p, q.id);
+  store_u16(p, q.id);
   p[2] = static_cast<std::uint8_t>(0x80 | (tc ? 0x02 : 0) | (q.flags_hi & 0x01));
   p[3] = static_cast<std::uint8_t>(0x80 | (q.flags_lo & 0x10) | ((q.ad() || q.do_bit) ? (flags_lo_upstream & 0x20) : 0) |
                                    (rc & 0x0f));
-  put16(p + 4, 1);
-  put16(p + 6, 0);
-  put16(p + 8, 0);
-  put16(p + 10, q.has_edns ? 1 : 0);
+  store_u16(p + 4, 1);
+  store_u16(p + 6, 0);
+  store_u16(p + 8, 0);
+  store_u16(p + 10, q.has_edns ? 1 : 0);
   p += kHeaderSize;
   std::memcpy(p, q.name, q.name_len);
   p += q.name_len;
-  put16(p, q.qtype);
-  put16(p + 2, q.qclass);
+  store_u16(p, q.qtype);
+  store_u16(p + 2, q.qclass);
   if (q.has_edns) write_opt(p + 4, q.do_bit);
   return size;
 }
@@ -349,20 +334,20 @@ std::size_t render_answer(const AnswerView& a, std::uint32_t elapsed, const Ques
   if (size > limit) return render_header_only(q, up_lo, up_lo & 0x0f, true, out, limit);
   std::uint8_t* p = out.data();
   std::memcpy(p, a.wire.data(), a.wire.size());
-  put16(p, q.id);
+  store_u16(p, q.id);
   std::memcpy(p + kHeaderSize, q.name, q.name_len);  // same length: the cached name is its lower-cased form
   p[2] = static_cast<std::uint8_t>(0x80 | (q.flags_hi & 0x01));
   p[3] = static_cast<std::uint8_t>(0x80 | (q.flags_lo & 0x10) | ((q.ad() || q.do_bit) ? (up_lo & 0x20) : 0) |
                                    (up_lo & 0x0f));
-  for (const TtlSlot& s : a.ttls) put32(p + s.offset, s.ttl > elapsed ? s.ttl - elapsed : 0);
+  for (const TtlSlot& s : a.ttls) store_u32(p + s.offset, s.ttl > elapsed ? s.ttl - elapsed : 0);
   if (q.has_edns) {
     write_opt(p + a.wire.size(), q.do_bit);
-    put16(p + 10, static_cast<std::uint16_t>(get16(a.wire, 10) + 1));
+    store_u16(p + 10, static_cast<std::uint16_t>(load_u16(a.wire.data() + 10) + 1));
   }
   return size;
 }
 
-std::size_t render_error(const Question& q, std::uint8_t rc, std::span<std::uint8_t> out, std::size_t limit) noexcept {
+std::size_t render_error(const Question& q, std::uint16_t rc, std::span<std::uint8_t> out, std::size_t limit) noexcept {
   return render_header_only(q, 0, rc, false, out, limit);
 }
 

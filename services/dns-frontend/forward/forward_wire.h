@@ -12,22 +12,17 @@
 #include <span>
 #include <vector>
 
+#include "common/dns_wire/message.h"
+#include "common/dns_wire/wire.h"
+
 namespace mcns::frontend::forward {
 
-inline constexpr std::size_t kHeaderSize = 12;
-inline constexpr std::size_t kMaxNameWire = 255;
+// The wire vocabulary (header size, RCODEs, flags, load_u16/store_u16, the OPT record's
+// size) is common/dns_wire's; only what is the forwarder's own is declared here.
+inline constexpr std::size_t kMaxNameWire = dns_wire::kMaxNameLength;
 // The payload size the forwarder advertises upstream and to its clients (DNS Flag Day
 // 2020; the authoritative path uses the same value).
 inline constexpr std::uint16_t kEdnsPayload = 1232;
-inline constexpr std::size_t kOptRecordSize = 11;  // root name, type, class, ttl, rdlen 0
-
-namespace rcode {
-inline constexpr std::uint8_t kNoError = 0;
-inline constexpr std::uint8_t kFormErr = 1;
-inline constexpr std::uint8_t kServFail = 2;
-inline constexpr std::uint8_t kNxDomain = 3;
-inline constexpr std::uint8_t kRefused = 5;
-}  // namespace rcode
 
 // The parts of a client's query the forwarder needs. Fixed size: lives on the stack.
 struct Question {
@@ -35,8 +30,11 @@ struct Question {
   std::uint8_t flags_hi = 0;  // header octet 2 (QR, opcode, AA, TC, RD)
   std::uint8_t flags_lo = 0;  // header octet 3 (RA, Z, AD, CD, rcode)
   std::uint8_t name_len = 0;  // octets of the uncompressed wire name, root included
-  std::uint8_t name[kMaxNameWire] = {};   // as the client wrote it (case preserved)
-  std::uint8_t lower[kMaxNameWire] = {};  // lower-cased (ASCII), the cache key's name
+  // Only the first name_len octets are meaningful. (Not zero-filled: a hit builds a
+  // Question on the stack for every query, and 510 octets of memset would be a good part
+  // of what the hit costs.)
+  std::uint8_t name[kMaxNameWire];   // as the client wrote it (case preserved)
+  std::uint8_t lower[kMaxNameWire];  // lower-cased (ASCII), the cache key's name
   std::uint16_t qtype = 0;
   std::uint16_t qclass = 0;
   bool has_edns = false;
@@ -52,6 +50,11 @@ struct Question {
 // query. false when it is not a well-formed standard query with exactly one question.
 bool parse_question(std::span<const std::uint8_t> in, Question& q) noexcept;
 
+// The Question of a query that dns_wire::parse_query() already read with kOk (the
+// server's process_query() parses every query before it says kForward): the same result
+// as parse_question() on that query, without reading it a second time.
+void question_from_parsed(const dns_wire::ParsedQuery& p, Question& q) noexcept;
+
 // The largest reply this client accepts: TCP the buffer, UDP its EDNS payload size
 // clamped to 512..kEdnsPayload (512 without EDNS), never more than `out_size`.
 std::size_t reply_limit(const Question& q, bool tcp, std::size_t out_size) noexcept;
@@ -66,7 +69,7 @@ bool answer_matches(std::span<const std::uint8_t> answer, std::uint16_t id, cons
 
 // Returns the TC bit of an answer of at least 12 octets.
 inline bool truncated(std::span<const std::uint8_t> answer) noexcept {
-  return answer.size() >= kHeaderSize && (answer[2] & 0x02);
+  return answer.size() >= dns_wire::kHeaderSize && (dns_wire::load_u16(answer.data() + 2) & dns_wire::flag::kTc);
 }
 
 struct TtlSlot {
@@ -113,7 +116,7 @@ std::size_t render_answer(const AnswerView& a, std::uint32_t elapsed, const Ques
                           std::span<std::uint8_t> out, std::size_t limit) noexcept;
 
 // A reply with no records and `rcode` (e.g. SERVFAIL when every upstream failed).
-std::size_t render_error(const Question& q, std::uint8_t rcode, std::span<std::uint8_t> out,
+std::size_t render_error(const Question& q, std::uint16_t rcode, std::span<std::uint8_t> out,
                          std::size_t limit) noexcept;
 
 // Validates and skips a possibly compressed name at `pos` with common/dns_wire's reader:

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <vector>
 
 #include "services/dns-frontend/forward/forward_test_util.h"
 
@@ -37,6 +38,39 @@ TEST(ParseQuestion, ReadsQuestionAndEdns) {
   Question plain = parse(make_query("a.b", 1));
   EXPECT_FALSE(plain.has_edns);
   EXPECT_EQ(reply_limit(plain, false, 65535), 512u);
+}
+
+// The server may hand over the query it already parsed (dns_wire::parse_query) instead
+// of the bytes: the Question must be the same either way.
+TEST(ParseQuestion, FromParsedQueryIsTheSame) {
+  std::vector<Bytes> queries = {
+      make_query("WwW.Example.COM", 28, {.id = 77, .edns = true, .do_bit = true, .payload = 4096}),
+      make_query("a.b", 1, {.id = 1, .rd = false}),
+      make_query("MiXeD.case.ORG", 15, {.id = 9, .edns = true, .payload = 100}),
+      make_query("x.example", 16, {.id = 0xffff, .edns = true, .do_bit = false, .payload = 1232}),
+      make_query(".", 2),
+  };
+  Bytes cd_ad = make_query("flags.example", 1, {.id = 5, .edns = true});
+  cd_ad[3] = 0x30;  // AD and CD set by the client
+  queries.push_back(cd_ad);
+  for (const Bytes& b : queries) {
+    Question want = parse(b);
+    dns_wire::ParsedQuery p;
+    ASSERT_EQ(dns_wire::parse_query(b, p), dns_wire::ParseResult::kOk);
+    Question got;
+    question_from_parsed(p, got);
+    EXPECT_EQ(got.id, want.id);
+    EXPECT_EQ(got.flags_hi, want.flags_hi);
+    EXPECT_EQ(got.flags_lo, want.flags_lo);
+    ASSERT_EQ(got.name_len, want.name_len);
+    EXPECT_EQ(0, std::memcmp(got.name, want.name, want.name_len));
+    EXPECT_EQ(0, std::memcmp(got.lower, want.lower, want.name_len));
+    EXPECT_EQ(got.qtype, want.qtype);
+    EXPECT_EQ(got.qclass, want.qclass);
+    EXPECT_EQ(got.has_edns, want.has_edns);
+    EXPECT_EQ(got.do_bit, want.do_bit);
+    EXPECT_EQ(got.udp_payload, want.udp_payload);
+  }
 }
 
 TEST(ParseQuestion, RejectsMalformed) {
@@ -106,7 +140,7 @@ TEST(PrepareAnswer, PositiveMinTtlCappedAndOptStripped) {
   ASSERT_EQ(p.ttls.size(), 3u);
   EXPECT_EQ(p.ttls[0].ttl, 300u);  // capped
   EXPECT_EQ(p.ttls[1].ttl, 120u);
-  EXPECT_EQ(p.wire.size(), answer.size() - kOptRecordSize);
+  EXPECT_EQ(p.wire.size(), answer.size() - dns_wire::kOptSize);
   EXPECT_EQ(get16(p.wire, 10), 1);  // arcount without the OPT
 }
 
@@ -136,7 +170,7 @@ TEST(PrepareAnswer, ServerErrorsAndMalformed) {
   EXPECT_EQ(prepare_answer(make_answer(query, 5, {}), 300, p), PrepareResult::kServerError);  // REFUSED
   EXPECT_EQ(prepare_answer(make_answer(query, 4, {}), 300, p), PrepareResult::kServerError);  // NOTIMP
   Bytes cut = make_answer(query, 0, {{.rdata = a_rdata(1, 2, 3, 4)}});
-  cut.resize(cut.size() - kOptRecordSize - 2);
+  cut.resize(cut.size() - dns_wire::kOptSize - 2);
   EXPECT_EQ(prepare_answer(cut, 300, p), PrepareResult::kMalformed);
   Bytes zero_ttl = make_answer(query, 0, {{.ttl = 0, .rdata = a_rdata(1, 2, 3, 4)}});
   ASSERT_EQ(prepare_answer(zero_ttl, 300, p), PrepareResult::kOk);
@@ -293,7 +327,7 @@ TEST(RenderAnswer, RestoresClientAndCountsDown) {
   Question q = parse(client);
   std::uint8_t out[2048];
   std::size_t n = render_answer({p.wire, p.ttls}, 40, q, out, sizeof out);
-  ASSERT_EQ(n, p.wire.size() + kOptRecordSize);
+  ASSERT_EQ(n, p.wire.size() + dns_wire::kOptSize);
   Bytes r(out, out + n);
   EXPECT_EQ(get16(r, 0), 0x0102);
   EXPECT_EQ(r[2] & 0x80, 0x80);  // QR
@@ -333,7 +367,7 @@ TEST(RenderAnswer, TruncatesWhenTooBig) {
 TEST(RenderError, ServFailEchoesQuestion) {
   Question q = parse(make_query("x.example", 1, {.id = 42, .edns = true, .do_bit = true}));
   std::uint8_t out[512];
-  std::size_t n = render_error(q, rcode::kServFail, out, sizeof out);
+  std::size_t n = render_error(q, dns_wire::rcode::kServFail, out, sizeof out);
   Bytes r(out, out + n);
   EXPECT_EQ(get16(r, 0), 42);
   EXPECT_EQ(r[3] & 0x0f, 2);

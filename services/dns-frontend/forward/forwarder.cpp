@@ -232,7 +232,7 @@ class ForwardClient::Transaction : public std::enable_shared_from_this<Transacti
                                                              boost::system::error_code ec, std::size_t) {
       if (gen != self->gen_ || !self->live()) return;
       std::size_t len = (std::size_t{self->len_prefix_[0]} << 8) | self->len_prefix_[1];
-      if (ec || len < kHeaderSize) return self->fail_attempt();
+      if (ec || len < dns_wire::kHeaderSize) return self->fail_attempt();
       self->buf_.resize(len);
       asio::async_read(self->tcp_, asio::buffer(self->buf_), [self, gen](boost::system::error_code ec, std::size_t n) {
         if (gen != self->gen_ || !self->live()) return;
@@ -272,7 +272,7 @@ class ForwardClient::Transaction : public std::enable_shared_from_this<Transacti
     for (Waiter& w : waiters_) {
       std::size_t limit = reply_limit(w.q, w.tcp, out.size());
       std::size_t n = answer ? render_answer(AnswerView{answer->wire, answer->ttls}, 0, w.q, out, limit)
-                             : render_error(w.q, rcode::kServFail, out, limit);
+                             : render_error(w.q, dns_wire::rcode::kServFail, out, limit);
       w.done(std::span<const std::uint8_t>(out.data(), n));
     }
     waiters_.clear();
@@ -287,7 +287,7 @@ class ForwardClient::Transaction : public std::enable_shared_from_this<Transacti
   std::uint64_t gen_ = 0;
   bool finished_ = false;
   std::uint16_t id_ = 0;
-  std::uint8_t query_[kHeaderSize + kMaxNameWire + 4 + kOptRecordSize] = {};
+  std::uint8_t query_[dns_wire::kHeaderSize + kMaxNameWire + 4 + dns_wire::kOptSize] = {};
   std::size_t query_len_ = 0;
   std::uint8_t len_prefix_[2] = {};
   udp::socket udp_;
@@ -319,7 +319,7 @@ void ForwardClient::resolve(const Question& q, bool tcp, Done done) {
   // Over a bound (or no upstreams): SERVFAIL now rather than queue without limit.
   asio::post(io_, [this, q, tcp, done = std::move(done), alive = alive_] {
     if (!*alive) return;
-    std::size_t n = render_error(q, rcode::kServFail, scratch_, reply_limit(q, tcp, scratch_.size()));
+    std::size_t n = render_error(q, dns_wire::rcode::kServFail, scratch_, reply_limit(q, tcp, scratch_.size()));
     done(std::span<const std::uint8_t>(scratch_.data(), n));
   });
 }

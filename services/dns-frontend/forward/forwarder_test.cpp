@@ -31,11 +31,24 @@ class FakeUpstream {
         udp_script_(std::move(udp_script)),
         tcp_script_(std::move(tcp_script)) {
     if (tcp_script_) {
-      tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), socket_.local_endpoint().port());
-      acceptor_.open(ep.protocol());
-      acceptor_.set_option(tcp::acceptor::reuse_address(true));
-      acceptor_.bind(ep);
-      acceptor_.listen();
+      // TCP on the port number the kernel gave the UDP socket. Another process may hold
+      // that number for a TCP socket of its own (parallel tests opening many connections):
+      // then both move to a fresh UDP port and try again.
+      for (int attempt = 0;; ++attempt) {
+        tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), socket_.local_endpoint().port());
+        boost::system::error_code ec;
+        acceptor_.open(ep.protocol(), ec);
+        if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+        if (!ec) acceptor_.bind(ep, ec);
+        if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+        if (!ec) break;
+        if (attempt == 100) throw boost::system::system_error(ec, "FakeUpstream: no port free for UDP and TCP");
+        boost::system::error_code ignored;
+        acceptor_.close(ignored);
+        socket_.close(ignored);
+        socket_.open(udp::v4());
+        socket_.bind(udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+      }
       accept();
     }
     receive();
@@ -219,7 +232,7 @@ TEST_F(ForwarderTest, OnlySpoofedAnswersEndInServfail) {
   auto fwd = make({up.address()}, std::chrono::milliseconds(150));
   ForwardClient client(*fwd, io_);
   Result r = resolve(client, make_query("spoof.only", 1));
-  EXPECT_EQ(r.reply[3] & 0x0f, rcode::kServFail);
+  EXPECT_EQ(r.reply[3] & 0x0f, dns_wire::rcode::kServFail);
   EXPECT_EQ(fwd->cache().size(), 0u);
 }
 
@@ -227,8 +240,8 @@ TEST_F(ForwarderTest, ServfailIsNotCached) {
   FakeUpstream up(io_, [](const Bytes& q) { return std::vector<Bytes>{make_answer(q, 2, {})}; });
   auto fwd = make({up.address()});
   ForwardClient client(*fwd, io_);
-  EXPECT_EQ(resolve(client, make_query("broken.test", 1)).reply[3] & 0x0f, rcode::kServFail);
-  EXPECT_EQ(resolve(client, make_query("broken.test", 1)).reply[3] & 0x0f, rcode::kServFail);
+  EXPECT_EQ(resolve(client, make_query("broken.test", 1)).reply[3] & 0x0f, dns_wire::rcode::kServFail);
+  EXPECT_EQ(resolve(client, make_query("broken.test", 1)).reply[3] & 0x0f, dns_wire::rcode::kServFail);
   EXPECT_EQ(up.udp_queries, 2);  // asked again: nothing was cached
   EXPECT_EQ(fwd->cache().size(), 0u);
 }
@@ -250,7 +263,7 @@ TEST_F(ForwarderTest, NegativeAnswerCachedWithSoaMinimum) {
   auto fwd = make({up.address()});
   ForwardClient client(*fwd, io_);
   Result r = resolve(client, make_query("missing.test", 1));
-  EXPECT_EQ(r.reply[3] & 0x0f, rcode::kNxDomain);
+  EXPECT_EQ(r.reply[3] & 0x0f, dns_wire::rcode::kNxDomain);
   EXPECT_EQ(ttls_of(r.reply), std::vector<std::uint32_t>{45});
   Question q;
   ASSERT_TRUE(parse_question(make_query("missing.test", 1), q));

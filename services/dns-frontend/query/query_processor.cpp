@@ -460,10 +460,26 @@ QueryResult tsig_badkey(const ParsedQuery& q, std::span<const std::uint8_t> in, 
   return QueryResult{QueryAction::kRespond, w.size(), rcode::kNotAuth, q.qtype};
 }
 
+namespace {
+QueryResult process_parsed(const zone::ZoneSet& zones, std::span<const std::uint8_t> in,
+                           std::span<std::uint8_t> out, Transport transport, bool forwarding,
+                           QueryContext* ctx, ParsedQuery& q) noexcept;
+}  // namespace
+
 QueryResult process_query(const zone::ZoneSet& zones, std::span<const std::uint8_t> in,
                           std::span<std::uint8_t> out, Transport transport, bool forwarding,
                           QueryContext* ctx) noexcept {
+  if (ctx != nullptr && ctx->parsed != nullptr) {
+    return process_parsed(zones, in, out, transport, forwarding, ctx, *ctx->parsed);
+  }
   ParsedQuery q;
+  return process_parsed(zones, in, out, transport, forwarding, ctx, q);
+}
+
+namespace {
+QueryResult process_parsed(const zone::ZoneSet& zones, std::span<const std::uint8_t> in,
+                           std::span<std::uint8_t> out, Transport transport, bool forwarding,
+                           QueryContext* ctx, ParsedQuery& q) noexcept {
   const ParseResult parsed = dns_wire::parse_query(in, q);
   if (parsed == ParseResult::kDrop || out.size() < dns_wire::kHeaderSize) return QueryResult{};
   const bool question_ok = parsed == ParseResult::kOk || parsed == ParseResult::kFormErrQuestion;
@@ -561,5 +577,7 @@ QueryResult process_query(const zone::ZoneSet& zones, std::span<const std::uint8
   const std::uint16_t rc = r.answer(zone);
   return r.finish(rc);
 }
+
+}  // namespace
 
 }  // namespace mcns::frontend

@@ -117,6 +117,10 @@ struct QueryContext {
   RateLimiter* rrl = nullptr;    // this thread's limiter (UDP), or null
   CookieResult cookie = CookieResult::kNone;  // out
   RrlVerdict rrl_verdict = RrlVerdict::kPass;  // out
+  // Optional: where the query is parsed (a caller-owned, reused object instead of one on
+  // process_query()'s stack). After kForward it holds the query, parsed with kOk, for
+  // forward::question_from_parsed(): the forwarder does not read it a second time.
+  dns_wire::ParsedQuery* parsed = nullptr;
 };
 
 // `forwarding` = forwarding is configured AND the client is in [forward] allow. It also

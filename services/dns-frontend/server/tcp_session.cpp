@@ -140,6 +140,8 @@ void TcpSession::handle(std::span<const std::uint8_t> msg) {
   ctx.cookie_secret = w_.cookie_secret();
   ctx.client = client_;
   ctx.now = unix_seconds();
+  dns_wire::ParsedQuery parsed;  // read once: a forwarded query's question comes from it
+  ctx.parsed = &parsed;
   QueryResult r = process_query(w_.zones(), msg, out, Transport::kTcp, allowed_, &ctx);
   stats.count_request(Proto::kTcp, r.qtype);
   count_defences(stats, ctx);
@@ -154,10 +156,7 @@ void TcpSession::handle(std::span<const std::uint8_t> msg) {
     return;
   }
   forward::Question q;
-  if (!forward::parse_question(msg, q)) {
-    stats.dropped.add();
-    return;
-  }
+  forward::question_from_parsed(parsed, q);  // kForward comes only after a kOk parse
   if (std::size_t n = w_.answer_from_cache(q, true, out); n > 0) {
     append(out.first(n));
     stats.count_response(out[3] & 0x0f);

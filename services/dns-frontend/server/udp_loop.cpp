@@ -129,6 +129,7 @@ void UdpLoop::run() noexcept {
       ctx.client = ClientAddress::from_sockaddr(client);
       ctx.now = now_s;
       ctx.rrl = rrl_.get();
+      ctx.parsed = &parsed_;
       QueryResult r = process_query(zones, in, tx, Transport::kUdp, forwarding, &ctx);
       stats.count_request(Proto::kUdp, r.qtype);
       count_defences(stats, ctx);
@@ -138,10 +139,7 @@ void UdpLoop::run() noexcept {
         size = r.size;
       } else if (r.action == QueryAction::kForward) {
         forward::Question q;
-        if (!forward::parse_question(in, q)) {
-          stats.dropped.add();
-          continue;
-        }
+        forward::question_from_parsed(parsed_, q);  // (kForward: parsed with kOk)
         size = fwd->answer_from_cache(q, false, tx, *cache_reader_);
         if (size == 0) {
           forward_miss(q, h, b.addr[i], t0);

@@ -82,9 +82,10 @@ class UdpLoop {
   const bool pktinfo_;
   zone::LocalSnapshot snapshot_;
   std::unique_ptr<UdpBatch> batch_;
+  dns_wire::ParsedQuery parsed_;  // the query being answered (process_query parses into it)
   const SipKey* cookie_secret_;
-  std::unique_ptr<RateLimiter> rrl_;
-  forward::ForwardCache::Reader* cache_reader_ = nullptr;  // this thread's slot, with forwarding on  // this thread's RRL table (allocated once), or null
+  std::unique_ptr<RateLimiter> rrl_;  // this thread's RRL table (allocated once), or null
+  forward::ForwardCache::Reader* cache_reader_ = nullptr;  // this thread's slot, with forwarding on
   WorkerStats stats_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
