@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <regex>
+#include <stdexcept>
 
 #include "common/base/strings.h"
 #include "tests/integration/harness/run_command.h"
@@ -164,17 +165,27 @@ std::string question_name(const Bytes& m) {
 }
 
 FakeUpstream::FakeUpstream(Script script) : script_(std::move(script)) {
-  udp_fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
-  auto a = v4("127.0.0.1", 0);
-  ::bind(udp_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(udp_fd_, reinterpret_cast<sockaddr*>(&a), &len);
-  port_ = ntohs(a.sin_port);
-  tcp_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  int on = 1;
-  ::setsockopt(tcp_fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  ::bind(tcp_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);  // same port; TCP is a separate space
-  ::listen(tcp_fd_, 16);
+  // UDP and TCP on one port number. The kernel picks the UDP port; under a parallel test
+  // run some other test's TCP socket may hold that number, so a failed TCP bind means
+  // trying another port, never listening somewhere the forwarder will not look.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    udp_fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    auto a = v4("127.0.0.1", 0);
+    ::bind(udp_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(udp_fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    tcp_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int on = 1;
+    ::setsockopt(tcp_fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (::bind(tcp_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::listen(tcp_fd_, 16) == 0) {
+      port_ = ntohs(a.sin_port);
+      break;
+    }
+    ::close(tcp_fd_);
+    ::close(udp_fd_);
+    udp_fd_ = tcp_fd_ = -1;
+  }
+  if (port_ == 0) throw std::runtime_error("fake upstream: no free UDP+TCP port pair on 127.0.0.1");
   thread_ = std::thread([this] { loop(); });
 }
 
