@@ -29,7 +29,7 @@ endfunction()
 #                  [INSTRUMENT mcns_lib])
 #   -> with clang and MCNS_FUZZ: the libFuzzer executable `name` (INSTRUMENT: the library
 #      whose code gets coverage and sanitizers); in every build: the test `name`_replay
-#      that runs each seed of CORPUS through the same entry point (fuzz_replay_test.cpp;
+#      that runs each seed of CORPUS through the same entry point (cmake/fuzz_replay_test.cpp;
 #      MODES values of the first byte are tried, at least MIN_FILES seeds must exist).
 function(mcns_fuzz_target name)
   cmake_parse_arguments(A "" "SRC;SUITE;CORPUS;MIN_FILES;MODES;INSTRUMENT" "DEPS" ${ARGN})
@@ -44,7 +44,7 @@ function(mcns_fuzz_target name)
     target_link_libraries(${name} PRIVATE ${A_DEPS} mcns_warnings)
   endif()
   mcns_test(${name}_replay
-    SRCS ${A_SRC} ${PROJECT_SOURCE_DIR}/services/dns-frontend/forward/fuzz_replay_test.cpp
+    SRCS ${A_SRC} ${PROJECT_SOURCE_DIR}/cmake/fuzz_replay_test.cpp
     DEPS ${A_DEPS})
   target_compile_definitions(${name}_replay PRIVATE
     MCNS_FUZZ_SUITE=${A_SUITE} MCNS_FUZZ_CORPUS="${A_CORPUS}" MCNS_FUZZ_MIN_FILES=${A_MIN_FILES}

@@ -1,7 +1,7 @@
 // libFuzzer target for the REST API's JSON request decoding (json_codec): every decoder
 // gets the input as a request body, and encode_error() gets it as a message. Built with
 // clang when MCNS_FUZZ is ON (preset `fuzz`); the corpus replay
-// (services/dns-frontend/forward/fuzz_replay_test.cpp) runs
+// (cmake/fuzz_replay_test.cpp) runs
 // testdata/json_fuzz_corpus/ through the same entry point in every build.
 //
 // Checked invariants: no crash, no exception, no sanitizer report; a refused body is

@@ -3,7 +3,7 @@
 // API: one in-process Server (1 worker, the example zones, no forwarding) on
 // 127.0.0.1:0, and every input is a byte stream written to a fresh connection in chunks,
 // then half-closed. Built with clang when MCNS_FUZZ is ON (preset `fuzz`);
-// forward/fuzz_replay_test.cpp replays testdata/tcp_framing_fuzz_corpus/ through the same
+// cmake/fuzz_replay_test.cpp replays testdata/tcp_framing_fuzz_corpus/ through the same
 // entry point in every build.
 //
 // Input: byte 0 chooses the chunk size of the writes; the rest is the stream. Checked

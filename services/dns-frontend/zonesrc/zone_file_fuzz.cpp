@@ -1,7 +1,7 @@
 // libFuzzer target for the zone-file source of mcns-dns ([zones] files, read by
 // common/zonefile): load_zone_file() reads the input as a master file (through a memfd, so nothing
 // touches the disk), and a zone it accepts must build into a snapshot. Built with clang
-// when MCNS_FUZZ is ON (preset `fuzz`); forward/fuzz_replay_test.cpp replays
+// when MCNS_FUZZ is ON (preset `fuzz`); cmake/fuzz_replay_test.cpp replays
 // common/zonefile/testdata/zone_file_fuzz_corpus/ through the same entry point in every build.
 //
 // Checked invariants: no crash or sanitizer report; an accepted file names a zone and

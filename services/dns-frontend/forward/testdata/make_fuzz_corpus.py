@@ -1,29 +1,21 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of forward_fuzz.cpp into forward_fuzz_corpus/: byte 0 is the
 mode (max_ttl, client EDNS/DO, reply limit), the rest an upstream answer (or a query)."""
-import os, struct
+import os, struct, sys
 
-def name(n):
-    out = b""
-    for l in n.rstrip(".").split("."):
-        if l:
-            out += bytes([len(l)]) + l.encode()
-    return out + b"\0"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "query", "testdata"))
+import dns_message
+from dns_message import name, opt, q, write_corpus
 
-def hdr(flags=0x8180, qd=1, an=0, ns=0, ar=0, id=0x1234):
-    return struct.pack("!HHHHHH", id, flags, qd, an, ns, ar)
 
-def q(n, t, c=1):
-    return name(n) + struct.pack("!HH", t, c)
+def hdr(flags=0x8180, **kw):  # an answer unless told otherwise
+    return dns_message.hdr(flags, **kw)
 
 def rr(owner, t, ttl, rdata, c=1):
     return owner + struct.pack("!HHIH", t, c, ttl, len(rdata)) + rdata
 
 def ptr(off):
     return struct.pack("!H", 0xC000 | off)
-
-def opt(size=1232, ttl=0, rdata=b""):
-    return b"\0" + struct.pack("!HHIH", 41, size, ttl, len(rdata)) + rdata
 
 QN = ptr(12)            # www.example.com in the question
 EX = ptr(16)            # example.com
@@ -59,9 +51,5 @@ cases = {
 }
 
 here = os.path.dirname(os.path.abspath(__file__))
-out = os.path.join(here, "forward_fuzz_corpus")
-os.makedirs(out, exist_ok=True)
 modes = [0x00, 0x15, 0x36, 0xb8, 0x04, 0x50]
-for i, (k, v) in enumerate(sorted(cases.items())):
-    with open(os.path.join(out, k), "wb") as f:
-        f.write(bytes([modes[i % len(modes)]]) + v)
+write_corpus(os.path.join(here, "forward_fuzz_corpus"), cases, lambda i: modes[i % len(modes)])

@@ -2,8 +2,8 @@
 // binary, so every seed (and every crash input added to the corpus) runs in the normal
 // test suite with any compiler. The corpus folder and the minimum number of files come
 // from the build: MCNS_FUZZ_CORPUS, MCNS_FUZZ_MIN_FILES, MCNS_FUZZ_MODES, and the test
-// suite name MCNS_FUZZ_SUITE (one per target). Shared by the fuzz targets of
-// forward/, server/, zonesrc/ and control/rest/.
+// suite name MCNS_FUZZ_SUITE (one per target). The body of every `name`_replay test
+// that mcns_fuzz_target (McnsTargets.cmake) adds.
 #include <gtest/gtest.h>
 
 #include <cstdint>
