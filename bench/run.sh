@@ -213,7 +213,7 @@ run_dnsperf() {  # queries-file [extra args]; prints qps
 # warm-up, so neither start-up nor dnsperf's ramp and drain are in it.
 
 warm=${MCNS_BENCH_WARMUP:-3}               # seconds of load before a CPU window opens
-pin_window=${MCNS_BENCH_PIN_WINDOW:-20}    # the pinned CPU window (issue 18: 20 s)
+pin_window=${MCNS_BENCH_PIN_WINDOW:-20}    # the pinned CPU window: 20 s, as the independent run measured
 tcp_rate=${MCNS_BENCH_TCP_RATE:-20000}     # fixed rate of the TCP CPU comparison
 
 # launch instance kind threads pin-prefix probe-zone zone args...: starts and waits.
@@ -283,11 +283,26 @@ spread() {  # "min–max" of the runs
 cell() { echo "$(med "$1") ($(spread "$1"))"; }  # median (min–max)
 
 # One round: each instance in turn runs the measurement `what` (a function name).
+# Every round starts with the next instance, so none always runs right after the same
+# neighbour (a one-query-per-connection run leaves its TIME_WAIT sockets to the next).
 interleave() {  # what instances...
-  local what=$1 r i; shift
+  local what=$1 r k n; shift
+  n=$#
+  local -a inst=("$@")
   for r in $(seq 1 "$repeat"); do
-    for i in "$@"; do "$what" "$i"; done
+    for k in $(seq 0 $((n - 1))); do "$what" "${inst[$(( (k + r - 1) % n ))]}"; done
     echo "bench: round $r of $what done" >&2
+  done
+}
+
+# A run of one query per connection leaves ~20,000 loopback sockets in TIME_WAIT for 60 s;
+# the next such run slows to a crawl among them, so it waits (at most 70 s) until they are
+# gone.
+await_time_wait_drain() {
+  local _
+  for _ in $(seq 1 70); do
+    (( $(ss -tanH state time-wait | wc -l) < 500 )) && return 0
+    sleep 1
   done
 }
 
@@ -437,6 +452,7 @@ if [[ "$only" != sync ]]; then
       r=$(measure "$i" "$file" pinned max 0 -m tcp); add_run "T,$i,qps" "${r% *}"
       if [[ $i != fwd ]]; then
         r=$(measure "$i" "$file" pinned "$tcp_rate" "$seconds" -m tcp); add_run "T,$i,cpu" "${r#* }"
+        await_time_wait_drain
         r=$(measure "$i" "$file" pinned max 0 -m tcp -O num-queries-per-conn=1); add_run "T1,$i,qps" "${r% *}"
       fi
     fi
