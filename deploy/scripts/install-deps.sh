@@ -19,7 +19,7 @@ test_pkgs=(
   knot-dnssecutils bind9-utils  # kzonecheck and named-checkzone check the exported zone files
   chromium chromium-driver python3-selenium  # the web UI's browser test (tests/integration/webui)
 )
-bench_pkgs=(dnsperf knot nsd bc)  # bc: bench/xfr_bench.sh timings
+bench_pkgs=(dnsperf knot nsd bc valgrind)  # bc: bench/xfr_bench.sh timings; valgrind: bench/instructions.sh
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
 if [[ "${1:-}" == "--bench" ]]; then
