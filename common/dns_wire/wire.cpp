@@ -49,13 +49,11 @@ bool Name::assign(std::span<const std::uint8_t> wire, std::size_t* consumed) noe
 void Name::assign_lower(const Name& other) noexcept {
   length = other.length;
   label_count = other.label_count;
-  for (std::size_t i = 0; i < other.length; ++i) data[i] = ascii_lower(other.data[i]);
+  ascii_lower_copy(data.data(), other.data.data(), other.length);
   std::memcpy(label_offsets.data(), other.label_offsets.data(), other.label_count + 1u);
 }
 
-void Name::to_lower() noexcept {
-  for (std::size_t i = 0; i < length; ++i) data[i] = ascii_lower(data[i]);
-}
+void Name::to_lower() noexcept { ascii_lower_copy(data.data(), data.data(), length); }
 
 bool names_equal_ci(const std::uint8_t* a, std::size_t a_len, const std::uint8_t* b,
                     std::size_t b_len) noexcept {
@@ -196,39 +194,8 @@ std::size_t WireReader::read_plain_name(std::uint8_t* out, std::uint8_t* lower) 
     p += 1u + c;
   }
   const std::size_t len = p + 1 - start;
-  // Copied (and lower-cased) eight octets at a time; a last partial word is read and
-  // written whole when both the message and the 255-octet buffers have room (the octets
-  // past the name in `out` and `lower` are then unspecified), else octet by octet.
-  const std::uint8_t* src = msg + start;
-  std::size_t i = 0;
-  for (; i + 8 <= len; i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, src + i, 8);
-    // (An empty asm: names are short, and the vectoriser's set-up and alias checks for
-    // this loop cost more than the few words it would save.)
-    asm("" : "+r"(w));
-    std::memcpy(out + i, &w, 8);
-    if (lower) {
-      w = lower8(w);
-      std::memcpy(lower + i, &w, 8);
-    }
-  }
-  if (i < len) {
-    if (start + i + 8 <= size && i + 8 <= kMaxNameLength) {
-      std::uint64_t w;
-      std::memcpy(&w, src + i, 8);
-      std::memcpy(out + i, &w, 8);
-      if (lower) {
-        w = lower8(w);
-        std::memcpy(lower + i, &w, 8);
-      }
-    } else {
-      for (; i < len; ++i) {
-        out[i] = src[i];
-        if (lower) lower[i] = ascii_lower(src[i]);
-      }
-    }
-  }
+  std::memcpy(out, msg + start, len);
+  if (lower) ascii_lower_copy(lower, msg + start, len);
   pos_ = p + 1;
   return len;
 }

@@ -148,9 +148,8 @@ class WireReader {
   // The same check as read_name(…, false) (no pointers, no extended label types, at most
   // 255 octets), for a name that is only copied and compared (a forwarded question): the
   // name is copied as sent to `out` and, when `lower` is not null, ASCII-lower-cased to
-  // `lower` (each kMaxNameLength octets; octets past the name's length may be
-  // overwritten), with no label offsets. Returns its length in octets (root included)
-  // and moves past it, or 0 (position unchanged) when invalid.
+  // `lower` (each kMaxNameLength octets), with no label offsets. Returns its length in
+  // octets (root included) and moves past it, or 0 (position unchanged) when invalid.
   std::size_t read_plain_name(std::uint8_t* out, std::uint8_t* lower) noexcept;
 
  private:

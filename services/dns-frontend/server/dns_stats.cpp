@@ -1,6 +1,7 @@
 #include "services/dns-frontend/server/dns_stats.h"
 
 #include <algorithm>
+#include <array>
 #include <string_view>
 
 #include "common/base/strings.h"
