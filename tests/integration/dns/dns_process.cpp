@@ -202,4 +202,17 @@ int DnsProcess::stop(std::chrono::milliseconds timeout) {
   return code;
 }
 
+bool DnsProcess::freeze(std::chrono::milliseconds timeout) {
+  if (!alive() || ::kill(pid_, SIGSTOP) != 0) return false;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    siginfo_t info{};
+    // WNOWAIT: only looks, so an exit is still there for alive() to reap.
+    if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WSTOPPED | WEXITED | WNOHANG | WNOWAIT) != 0) return false;
+    if (info.si_pid == pid_) return info.si_code == CLD_STOPPED;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // polling a child: no fd to wait on
+  }
+}
+
 }  // namespace mcns::test::dns

@@ -79,6 +79,13 @@ class DnsProcess {
   // SIGTERM, then waits; the exit code (or -1 when it had to be killed after `timeout`).
   int stop(std::chrono::milliseconds timeout = std::chrono::seconds(35));
 
+  // SIGSTOP, then waits until the whole process has stopped; false if it did not within
+  // `timeout`. kill() returns before that: only the thread that takes the signal starts
+  // the group stop, and until it runs the other threads go on (a frontend can still read
+  // a change off its watch stream, apply it and report it). The kernel tells the parent
+  // (waitid WSTOPPED) only once every thread has stopped. SIGCONT resumes it.
+  bool freeze(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
  private:
   DnsProcess() = default;
   int wait_exit(std::chrono::milliseconds timeout);

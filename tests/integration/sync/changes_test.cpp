@@ -393,7 +393,9 @@ TEST_F(ChangesTest, WriteAndWaitReturnsOnlyWhenBothFrontendsServeTheWrite) {
   EXPECT_EQ(rest_->get(path(kZone, "/records?name=ww-bad"), admin_token_).json()["records"].size(), 0u);
 
   // One frontend stopped: 504 within the timeout, naming it, and the write is committed.
-  ASSERT_EQ(::kill(b->pid(), SIGSTOP), 0);
+  // Stopped for certain before the write (freeze waits for it): until then fe-b's other
+  // threads could still take the change off the stream, apply and report it (201).
+  ASSERT_TRUE(b->freeze());
   auto started = std::chrono::steady_clock::now();
   auto late = post_record("ww-stopped", "10.9.7.1", "?wait=serving&wait_timeout_ms=1000");
   auto took = std::chrono::steady_clock::now() - started;

@@ -302,9 +302,9 @@ void restore_drill(Drill& d, TempDir& dir, std::unique_ptr<ControlProcess>& cont
   d.serial_before = served_serial(*running);
   ASSERT_GT(d.serial_before, 0u);
 
-  if (d.freeze_before_stop) ASSERT_EQ(::kill(frozen->pid(), SIGSTOP), 0);
+  if (d.freeze_before_stop) ASSERT_TRUE(frozen->freeze());
   ASSERT_EQ(control->stop(SIGTERM), 0);
-  if (!d.freeze_before_stop) ASSERT_EQ(::kill(frozen->pid(), SIGSTOP), 0);
+  if (!d.freeze_before_stop) ASSERT_TRUE(frozen->freeze());
   ASSERT_TRUE(restore(backup));
   ASSERT_TRUE(restart());
   ASSERT_EQ(create("new1", "10.7.1.1"), 201);
@@ -366,7 +366,7 @@ TEST_F(SyncTest, AFrontendThatFollowedAnotherDatabaseConvergesOnANewOne) {
   for (int i = 0; i < 3; ++i) ASSERT_EQ(create(str_cat("old", i), "A", str_cat("10.8.0.", i)).status, 201);
   ASSERT_TRUE(caught_up(*f));
   ASSERT_EQ(control_->stop(SIGTERM), 0);
-  ASSERT_EQ(::kill(f->pid(), SIGSTOP), 0);
+  ASSERT_TRUE(f->freeze());
   // Same ports, a brand-new database that reaches past the frontend's version with other
   // changes before the frontend comes back.
   ASSERT_TRUE(restart_control_on_same_ports(dir_.file("fresh.db")));
