@@ -169,14 +169,18 @@ FleetRegistry::WaitOutcome FleetRegistry::wait_applied(std::uint64_t version, Cl
     if (e->reports) targets.push_back({e->name, e->peer});
   WaitOutcome out;
   out.waited_for = targets.size();
+  auto open = [](const Entry& e) { return e.watch_streams > 0 || e.report_streams > 0; };
   auto reached = [&](const Target& t) {
-    for (const auto& e : entries_) {
-      if (e->peer == t.peer && e->name == t.name && e->version >= version) return true;
-      // The same frontend back on a new connection.
-      if (e->name == t.name && e->peer != t.peer && (e->watch_streams > 0 || e->report_streams > 0) &&
-          e->reports && e->version >= version)
-        return true;
-    }
+    const Entry* own = nullptr;
+    for (const auto& e : entries_)
+      if (e->peer == t.peer && e->name == t.name) own = e.get();
+    if (own != nullptr && own->version >= version) return true;
+    // Still connected: only its own report counts. Two live frontends may share a name
+    // (the default is the host name), and one must not answer for the other.
+    if (own != nullptr && open(*own)) return false;
+    // It lost its stream: the same frontend back on a new connection answers for it.
+    for (const auto& e : entries_)
+      if (e->name == t.name && e->peer != t.peer && open(*e) && e->reports && e->version >= version) return true;
     return false;
   };
   auto all_reached = [&] { return std::all_of(targets.begin(), targets.end(), reached); };

@@ -69,7 +69,8 @@ class FleetRegistry {
   // called, right after the commit: every frontend that reports versions and is connected
   // or lost its streams within keep_disconnected. Each must have applied `version`
   // (reported it, or a later one); one that lost its stream counts once a frontend of the
-  // same name, reconnected from a new peer, has. Returns when all have, or at `deadline`
+  // same name, reconnected from a new peer, has (one still connected answers only for
+  // itself: two live frontends may share a name). Returns when all have, or at `deadline`
   // with those that had not ("name (peer)"). Frontends that do not report are not waited
   // for.
   struct WaitOutcome {

@@ -67,6 +67,20 @@ TEST(FleetRegistryTest, AFrontendThatJustLostItsStreamIsWaitedForUntilItIsBack) 
   EXPECT_TRUE(fleet.wait_applied(5, FleetRegistry::Clock::now() + 1s).applied);
 }
 
+TEST(FleetRegistryTest, TwoLiveFrontendsWithOneNameAreEachWaitedFor) {
+  using namespace std::chrono_literals;
+  FleetRegistry fleet;
+  fleet.report_opened("p1", "host");  // two frontends on one host, default names
+  fleet.report_opened("p2", "host");
+  fleet.report("p1", "host", 5);
+  fleet.report("p2", "host", 4);
+  auto late = fleet.wait_applied(5, FleetRegistry::Clock::now() + 30ms);
+  EXPECT_FALSE(late.applied) << "p1 must not answer for p2, which is still connected";
+  EXPECT_EQ(late.lagging, std::vector<std::string>{"host (p2)"});
+  fleet.report("p2", "host", 5);
+  EXPECT_TRUE(fleet.wait_applied(5, FleetRegistry::Clock::now() + 1s).applied);
+}
+
 TEST(FleetRegistryTest, LagGrowsFromTheFirstMissedWrite) {
   FleetRegistry fleet;
   fleet.set_latest(3);
