@@ -129,7 +129,9 @@ TEST(WireReader, Names) {
       EXPECT_EQ(r.position(), c.start);
       continue;
     }
-    if (!c.want.empty()) EXPECT_EQ(text(n), c.want);
+    if (!c.want.empty()) {
+      EXPECT_EQ(text(n), c.want);
+    }
     EXPECT_EQ(r.position(), c.end);
     EXPECT_LE(n.length, 255u);
     EXPECT_EQ(n.data[n.length - 1], 0);
