@@ -81,6 +81,9 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::start(GrpcServerOptions option
   ::grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   ::grpc::ServerBuilder builder;
   impl->host = hp.host.empty() ? "[::]" : (hp.host.find(':') != std::string::npos ? "[" + hp.host + "]" : hp.host);
+  // gRPC binds with SO_REUSEPORT by default: a second control on this port would share
+  // the connections of the first instead of failing to start.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(str_cat(impl->host, ":", hp.port), creds, &impl->port);
   builder.RegisterService(&impl->admin);
   builder.RegisterService(&impl->auth_rpc);

@@ -230,6 +230,18 @@ TEST_F(GrpcServerTest, EveryCallIsCountedWithItsCode) {
   EXPECT_EQ(s[1], std::make_pair(std::string("/mcns.v1.ZoneService/ListZones"), StatusCode::kOk));
 }
 
+TEST_F(GrpcServerTest, ASecondServerOnAPortInUseFailsToStart) {
+  start();
+  // gRPC binds with SO_REUSEPORT unless told not to; a second control on the same port
+  // would then share the first one's connections instead of failing at start-up.
+  GrpcServerOptions o;
+  o.listen_addr = str_cat("127.0.0.1:", server_->port());
+  o.tls_cert = test::test_pki().server_cert;
+  o.tls_key = test::test_pki().server_key;
+  auto second = GrpcServer::start(o, zones_, authn_);
+  EXPECT_FALSE(second.ok());
+}
+
 TEST_F(GrpcServerTest, RefusesTls12) {
   start();
   auto s_client = [&](const char* version) {
