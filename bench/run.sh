@@ -257,6 +257,12 @@ measure() {
   echo "$(awk '/Queries per second:/ {print int($4)}' "$log") $(awk -v t=$((t1 - t0)) -v w="$window" 'BEGIN { printf "%.1f", t / w }')"
 }
 
+# dnsperf's query latency in ms from its log: "avg" or "max" (the first "Average Latency"
+# line; with -m tcp the second one is the connections').
+latency_ms() {  # avg|max log
+  awk -v which="$1" '/Average Latency/ { gsub(/[,)]/, ""); printf "%.2f", (which == "max" ? $8 : $4) * 1000; exit }' "$2"
+}
+
 # System calls and context switches per query at a fixed rate (perf stat, not timed: the
 # tracepoints slow the server down, so this runs apart from the CPU windows).
 counts() {  # instance queries-file rate [dnsperf args...] -> "syscalls/q cs/q"
@@ -452,6 +458,7 @@ if [[ "$only" != sync ]]; then
       r=$(measure "$i" "$file" pinned max 0 -m tcp); add_run "T,$i,qps" "${r% *}"
       if [[ $i != fwd ]]; then
         r=$(measure "$i" "$file" pinned "$tcp_rate" "$seconds" -m tcp); add_run "T,$i,cpu" "${r#* }"
+        add_run "T,$i,lat" "$(latency_ms avg "$out/dnsperf.log")"; add_run "T,$i,latmax" "$(latency_ms max "$out/dnsperf.log")"
         await_time_wait_drain
         r=$(measure "$i" "$file" pinned max 0 -m tcp -O num-queries-per-conn=1); add_run "T1,$i,qps" "${r% *}"
       fi
@@ -511,14 +518,14 @@ if [[ "$only" != sync ]]; then
     echo
     echo "## C. Authoritative TCP, seed zones, one worker pinned to core 0, dnsperf -m tcp on core 1"
     echo
-    echo "| server | pipelined: max qps (20 connections x 100 outstanding) | ratio to best of Knot/NSD | CPU at ${tcp_rate} qps (${seconds} s window) | CPU ratio to Knot | syscalls / query | context switches / query | one query per connection: max qps | ratio to best |"
-    echo "|---|---|---|---|---|---|---|---|---|"
+    echo "| server | pipelined: max qps (20 connections x 100 outstanding) | ratio to best of Knot/NSD | CPU at ${tcp_rate} qps (${seconds} s window) | CPU ratio to Knot | latency at ${tcp_rate} qps: avg / max (ms) | syscalls / query | context switches / query | one query per connection: max qps | ratio to best |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
     best=$(best_of T qps); best1=$(best_of T1 qps)
     for s in "${auth_servers[@]}"; do
       c=${counted[T,$s]:-- -}
-      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" "$(cell "T,$s,qps")" \
+      printf '| %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s |\n' "$s" "$(cell "T,$s,qps")" \
         "$(ratio "$(med "T,$s,qps")" "$best")" "$(cell "T,$s,cpu")" "$(ratio "$(med "T,$s,cpu")" "$(med "T,knot,cpu")")" \
-        "${c% *}" "${c#* }" "$(cell "T1,$s,qps")" "$(ratio "$(med "T1,$s,qps")" "$best1")"
+        "$(med "T,$s,lat")" "$(med "T,$s,latmax")" "${c% *}" "${c#* }" "$(cell "T1,$s,qps")" "$(ratio "$(med "T1,$s,qps")" "$best1")"
     done
     echo
     if has mcns; then
