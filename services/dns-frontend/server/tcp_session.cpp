@@ -39,6 +39,9 @@ void TcpSession::start() {
   last_active_ = std::chrono::steady_clock::now();
   w_.register_session(this);
   boost::system::error_code ec;
+  // Replies leave at once. Knot and NSD leave Nagle on, which holds a reply until the
+  // client's next segment: less CPU on loopback, ~1 ms (up to the client's delayed-ACK
+  // timer) more latency per pipelined reply (docs/ARCHITECTURE.md, decision 57).
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);  // flush() writes directly and falls back to async_write
   arm_timer();
