@@ -14,6 +14,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/one_worker_config.sh
+source "$repo/bench/one_worker_config.sh"
 out=${MCNS_BENCH_OUT:-$repo/bench/out}
 n=${MCNS_BENCH_QUERIES:-10000}
 data="$out/data"
@@ -42,19 +44,7 @@ path_count() {  # bin set -> instructions per query
 server_count() {  # bin -> instructions per query
   local port conf="$work/mcns-dns.toml"
   port=$(/usr/bin/python3 "$repo/tests/integration/harness/free_port.py")
-  cat >"$conf" <<TOML
-[dns]
-listen = ["127.0.0.1:$port"]
-threads = 1
-[zones]
-files = ["$data/seed.svc.zone", "$data/seed.mcp.zone"]
-[metrics]
-listen_addr = "127.0.0.1:0"
-[log]
-level = "warn"
-[process]
-allow_root = true
-TOML
+  one_worker_config "$port" "$data" >"$conf"
   head -n "$n" "$data/queries-seed.txt" >"$work/q.txt"
   rm -f "$work"/server.out*
   valgrind --tool=callgrind --callgrind-out-file="$work/server.out" "$1/mcns-dns" server --config "$conf" \

@@ -12,6 +12,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/one_worker_config.sh
+source "$repo/bench/one_worker_config.sh"
 bin_dir=${1:-$repo/build/bin}
 out=${MCNS_BENCH_OUT:-$repo/bench/out}
 rounds=${MCNS_BENCH_ROUNDS:-3}
@@ -66,19 +68,7 @@ taskset -c 0 knotd -c "$work/knot.conf" >"$work/knot.log" 2>&1 &
 pid[knot]=$!
 
 next_port mcns
-cat > "$work/mcns-dns.toml" <<EOF
-[dns]
-listen = ["127.0.0.1:${port[mcns]}"]
-threads = 1
-[zones]
-files = ["$data/seed.svc.zone", "$data/seed.mcp.zone"]
-[metrics]
-listen_addr = "127.0.0.1:0"
-[log]
-level = "warn"
-[process]
-allow_root = true
-EOF
+one_worker_config "${port[mcns]}" "$data" > "$work/mcns-dns.toml"
 taskset -c 0 "$bin_dir/mcns-dns" server --config "$work/mcns-dns.toml" >"$work/mcns.log" 2>&1 &
 pid[mcns]=$!
 
