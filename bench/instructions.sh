@@ -14,8 +14,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=bench/one_worker_config.sh
-source "$repo/bench/one_worker_config.sh"
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 out=${MCNS_BENCH_OUT:-$repo/bench/out}
 n=${MCNS_BENCH_QUERIES:-10000}
 data="$out/data"

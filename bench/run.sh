@@ -31,6 +31,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 bin_dir=${MCNS_BIN_DIR:-$repo/build/bin}
 out=${MCNS_BENCH_OUT:-$repo/bench/out}
 seconds=${MCNS_BENCH_SECONDS:-10}
@@ -166,16 +168,6 @@ wait_ready() {
   return 1
 }
 
-# The server and all its descendants (NSD's first process becomes xfrd, whose child is
-# the main process, whose children serve).
-tree() {
-  local queue=("${1:-$server_pid}") p
-  while [[ ${#queue[@]} -gt 0 ]]; do
-    p=${queue[0]}; queue=("${queue[@]:1}")
-    echo "$p"
-    queue+=($(pgrep -P "$p" || true))
-  done
-}
 
 # Resident memory in KiB: VmRSS summed over the tree, and PSS (shared pages split
 # between the processes that map them, so NSD's forked workers are not counted twice).
@@ -190,13 +182,6 @@ pss_kib() {
   echo "$total"
 }
 
-# CPU time (user+system, in 1/100 s ticks) used so far by the tree. The command name in
-# /proc/PID/stat may contain spaces ("nsd: server 1"), so fields count from its ")".
-cpu_ticks() {
-  local total=0 p
-  for p in $(tree "${1:-}"); do total=$((total + $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}' || echo 0))); done
-  echo "$total"
-}
 
 run_dnsperf() {  # queries-file [extra args]; prints qps
   local file=$1; shift
@@ -257,11 +242,6 @@ measure() {
   echo "$(awk '/Queries per second:/ {print int($4)}' "$log") $(awk -v t=$((t1 - t0)) -v w="$window" 'BEGIN { printf "%.1f", t / w }')"
 }
 
-# dnsperf's query latency in ms from its log: "avg" or "max" (the first "Average Latency"
-# line; with -m tcp the second one is the connections').
-latency_ms() {  # avg|max log
-  awk -v which="$1" '/Average Latency/ { gsub(/[,)]/, ""); printf "%.2f", (which == "max" ? $8 : $4) * 1000; exit }' "$2"
-}
 
 # System calls and context switches per query at a fixed rate (perf stat, not timed: the
 # tracepoints slow the server down, so this runs apart from the CPU windows).
@@ -280,8 +260,6 @@ counts() {  # instance queries-file rate [dnsperf args...] -> "syscalls/q cs/q"
 
 # results[key] holds the runs of one measurement, space separated; med/spread read them.
 declare -A runs rss pss counted
-add_run() { runs[$1]="${runs[$1]:-} $2"; }
-med() { [[ -n "${runs[$1]:-}" ]] || { echo "n/a"; return; }; median ${runs[$1]}; }
 spread() {  # "min–max" of the runs
   [[ -n "${runs[$1]:-}" ]] || { echo ""; return; }
   printf '%s\n' ${runs[$1]} | sort -g | awk 'NR==1 {a=$1} {b=$1} END {printf "%s–%s", a, b}'
@@ -312,7 +290,6 @@ await_time_wait_drain() {
   done
 }
 
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 max() { if (( $1 > $2 )); then echo "$1"; else echo "$2"; fi; }

@@ -12,8 +12,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=bench/one_worker_config.sh
-source "$repo/bench/one_worker_config.sh"
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 bin_dir=${1:-$repo/build/bin}
 out=${MCNS_BENCH_OUT:-$repo/bench/out}
 rounds=${MCNS_BENCH_ROUNDS:-3}
@@ -91,41 +91,29 @@ for s in "${servers[@]}"; do  # ready: a TCP answer with QR set (bounded, 30 s)
   done
 done
 
-ticks() {  # all threads of a process: utime + stime
-  local t=0 f
-  for f in /proc/"$1"/task/*/stat; do t=$((t + $(sed 's/.*) //' "$f" | awk '{print $12 + $13}'))); done
-  echo "$t"
-}
-
 declare -A runs
-add() { runs[$1]="${runs[$1]:-} $2"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
-med() {  # intended splitting: the runs are space separated
-  # shellcheck disable=SC2086
-  if [[ -n "${runs[$1]:-}" ]]; then median ${runs[$1]}; else echo "n/a"; fi
-}
 
 measure() {  # server
   local s=$1 log="$work/dnsperf.log" t0 t1 dp
   taskset -c 1 dnsperf -s 127.0.0.1 -p "${port[$s]}" -d "$queries" -m tcp -c 20 -q 100 -Q "$rate" -l $((window + 4)) >"$log" 2>&1 &
   dp=$!
   sleep 3
-  t0=$(ticks "${pid[$s]}")
+  t0=$(cpu_ticks "${pid[$s]}")
   if command -v perf >/dev/null; then
     # A wakeup of a thread on another core is an interrupt to that core: "reschedule"
     # when the core is busy, "call function single" (the wake list) when it is idle.
     perf stat -a -C 1 -x, -e irq_vectors:reschedule_entry,irq_vectors:call_function_single_entry \
       -o "$work/perf.txt" sleep "$window" >/dev/null 2>&1 || sleep "$window"
-    add "$s,ipi" "$(awk -F, -v n=$((rate * window)) '/_entry/ {c += $1} END {printf "%.3f", c / n}' "$work/perf.txt")"
+    add_run "$s,ipi" "$(awk -F, -v n=$((rate * window)) '/_entry/ {c += $1} END {printf "%.3f", c / n}' "$work/perf.txt")"
   else
     sleep "$window"
   fi
-  t1=$(ticks "${pid[$s]}")
+  t1=$(cpu_ticks "${pid[$s]}")
   wait "$dp" || true
-  add "$s,cpu" "$(awk -v t=$((t1 - t0)) -v w="$window" 'BEGIN {printf "%.1f", t / w}')"
-  add "$s,qps" "$(awk '/Queries per second:/ {print int($4); exit}' "$log")"
-  add "$s,avg" "$(awk '/Average Latency/ {printf "%.3f", $4 * 1000; exit}' "$log")"
-  add "$s,max" "$(awk '/Average Latency/ {gsub(/[,)]/, ""); printf "%.1f", $8 * 1000; exit}' "$log")"
+  add_run "$s,cpu" "$(awk -v t=$((t1 - t0)) -v w="$window" 'BEGIN {printf "%.1f", t / w}')"
+  add_run "$s,qps" "$(awk '/Queries per second:/ {print int($4); exit}' "$log")"
+  add_run "$s,avg" "$(latency_ms avg "$log")"
+  add_run "$s,max" "$(latency_ms max "$log")"
 }
 
 for r in $(seq 1 "$rounds"); do
